@@ -1,0 +1,73 @@
+// Package cli implements the daemonctl command line. Each subcommand lives in
+// a file of its own: it parses flags into an options struct and hands it to a
+// run function, so that parsing and behaviour can be tested apart.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Stdio is the set of streams a command reads and writes.
+type Stdio struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Main runs daemonctl with args (without the program name) and returns the
+// process exit code. It never calls os.Exit.
+func Main(ctx context.Context, args []string, stdio Stdio) int {
+	root := newRootCmd(stdio)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stdio.Err, "daemonctl: "+strings.TrimSpace(msg))
+		}
+		if code == ExitUsage {
+			if _, ok := err.(*UsageError); ok {
+				fmt.Fprintln(stdio.Err, "Run 'daemonctl --help' for usage.")
+			}
+		}
+	}
+	return code
+}
+
+func newRootCmd(stdio Stdio) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "daemonctl",
+		Short: "Generate, package and run Linux daemons",
+		Long: `daemonctl turns one daemon.yaml into a systemd unit, an LSB init script and
+.deb/.rpm packages, and runs any program as a well-behaved classic daemon.`,
+		Example: `  daemonctl gen systemd -f daemon.yaml
+  daemonctl gen sysv -f daemon.yaml -o build/
+  daemonctl package -f daemon.yaml --format all -o dist/
+  daemonctl run --daemon --pidfile /run/app.pid -- /usr/bin/app --flag
+  daemonctl status --pidfile /run/app.pid`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	for _, add := range []func(Stdio) *cobra.Command{
+		newVersionCmd,
+		newGenCmd,
+		newLintCmd,
+		newPackageCmd,
+		newRunCmd,
+		newStopCmd,
+		newStatusCmd,
+		newReloadCmd,
+	} {
+		root.AddCommand(add(stdio))
+	}
+	return root
+}

@@ -1,0 +1,511 @@
+package spec
+
+import (
+	"fmt"
+	"io/fs"
+	"net"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Default values applied by Build.
+const (
+	DefaultRestartSec  = time.Second
+	DefaultStopTimeout = 10 * time.Second
+	DefaultMaintainer  = "daemonctl <root@localhost>"
+	DefaultRelease     = "1"
+	maxNameLen         = 64
+)
+
+// defaultDependencies is what after and wants default to.
+var defaultDependencies = []string{"network-online.target"}
+
+// DefaultDependencies returns the default value of after and wants.
+func DefaultDependencies() []string { return slices.Clone(defaultDependencies) }
+
+var (
+	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	accountRE  = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
+	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	unitNameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|mount|automount|swap|path|timer|slice|scope|device)$`)
+	versionRE  = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`)
+	releaseRE  = regexp.MustCompile(`^[A-Za-z0-9.+~]+$`)
+	archRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	limitValRE = regexp.MustCompile(`^([0-9]+|infinity)(:([0-9]+|infinity))?$`)
+	relationRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?( *\| *[a-z0-9][a-z0-9.+-]+( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?)*$`)
+)
+
+// limitNames maps every limit name a spec may use to its systemd directive.
+var limitNames = map[string]string{
+	"as":         "LimitAS",
+	"core":       "LimitCORE",
+	"cpu":        "LimitCPU",
+	"data":       "LimitDATA",
+	"fsize":      "LimitFSIZE",
+	"locks":      "LimitLOCKS",
+	"memlock":    "LimitMEMLOCK",
+	"msgqueue":   "LimitMSGQUEUE",
+	"nice":       "LimitNICE",
+	"nofile":     "LimitNOFILE",
+	"nproc":      "LimitNPROC",
+	"rss":        "LimitRSS",
+	"rtprio":     "LimitRTPRIO",
+	"rttime":     "LimitRTTIME",
+	"sigpending": "LimitSIGPENDING",
+	"stack":      "LimitSTACK",
+}
+
+// ulimitFlags maps limit names to the POSIX/bash ulimit option, where one exists
+// that dash, bash and busybox sh all understand.
+var ulimitFlags = map[string]string{
+	"core":   "-c",
+	"data":   "-d",
+	"fsize":  "-f",
+	"nofile": "-n",
+	"stack":  "-s",
+	"cpu":    "-t",
+	"as":     "-v",
+	"nproc":  "-p",
+}
+
+// Directive returns the systemd directive for the limit, e.g. "LimitNOFILE".
+func (l Limit) Directive() string { return limitNames[l.Name] }
+
+// UlimitFlag returns the ulimit option for the limit ("-n" for nofile), or ""
+// when portable shells have none.
+func (l Limit) UlimitFlag() string { return ulimitFlags[l.Name] }
+
+// Soft returns the soft limit ("infinity" maps to "unlimited" for ulimit callers to adapt).
+func (l Limit) Soft() string {
+	soft, _, _ := strings.Cut(l.Value, ":")
+	return soft
+}
+
+// Hard returns the hard limit, equal to Soft when only one value was given.
+func (l Limit) Hard() string {
+	soft, hard, ok := strings.Cut(l.Value, ":")
+	if !ok {
+		return soft
+	}
+	return hard
+}
+
+// LimitNames returns every limit name a spec may use, sorted.
+func LimitNames() []string {
+	names := make([]string, 0, len(limitNames))
+	for n := range limitNames {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// signals lists the signals reload_signal may name.
+var signals = []string{"HUP", "USR1", "USR2", "INT", "QUIT", "TERM", "WINCH", "ALRM", "CONT"}
+
+// Signals returns the names reload_signal accepts, without the SIG prefix.
+func Signals() []string { return slices.Clone(signals) }
+
+// BindStream returns the address as systemd's ListenStream= expects it:
+// "PORT", "HOST:PORT", "[V6]:PORT" or "/path".
+func (l Listen) BindStream() string {
+	switch {
+	case l.Network == NetworkUnix:
+		return l.Path
+	case l.Host == "":
+		return strconv.Itoa(l.Port)
+	default:
+		return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+	}
+}
+
+// String returns the address as written in a spec ("tcp:HOST:PORT", "unix:/path").
+func (l Listen) String() string {
+	if l.Network == NetworkUnix {
+		return "unix:" + l.Path
+	}
+	return "tcp:" + net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+}
+
+// Build applies defaults and validates, returning the Spec or Errors listing
+// every problem. The Config is not modified.
+func (c *Config) Build() (*Spec, error) {
+	s := c.withDefaults()
+	v := validator{cfg: c}
+	v.check(s)
+	if len(v.errs) > 0 {
+		return nil, v.errs
+	}
+	return s, nil
+}
+
+// withDefaults is the one place where defaults are decided.
+func (c *Config) withDefaults() *Spec {
+	s := &Spec{
+		Name:             c.Name,
+		Description:      or(c.Description, c.Name),
+		Exec:             c.Exec,
+		Args:             orSlice(c.Args, []string{}),
+		Type:             ServiceType(or(c.Type, string(TypeSimple))),
+		PIDFile:          or(c.PIDFile, "/run/"+c.Name+"/"+c.Name+".pid"),
+		User:             c.User,
+		Group:            c.Group,
+		Environment:      orSlice(c.Environment, []EnvVar{}),
+		EnvironmentFile:  or(c.EnvironmentFile, "/etc/default/"+c.Name),
+		WorkingDirectory: or(c.WorkingDirectory, "/"),
+		Restart:          RestartPolicy(or(c.Restart, string(RestartOnFailure))),
+		RestartSec:       orDuration(c.RestartSec, DefaultRestartSec),
+		StopTimeout:      orDuration(c.StopTimeout, DefaultStopTimeout),
+		WatchdogSec:      orDuration(c.WatchdogSec, 0),
+		ReloadSignal:     strings.TrimPrefix(strings.ToUpper(or(c.ReloadSignal, "HUP")), "SIG"),
+		After:            orSlice(c.After, DefaultDependencies()),
+		Wants:            orSlice(c.Wants, DefaultDependencies()),
+		Requires:         orSlice(c.Requires, []string{}),
+		Limits:           slices.Clone(c.Limits),
+		Hardening:        Hardening(or(c.Hardening, string(HardeningDefault))),
+		Source:           c.Source,
+	}
+	slices.SortFunc(s.Limits, func(a, b Limit) int { return strings.Compare(a.Name, b.Name) })
+	if s.Group == "" && s.User != "" {
+		s.Group = s.User
+	}
+	pc := c.Package
+	s.Package = Package{
+		Version:    pc.Version,
+		Release:    or(pc.Release, DefaultRelease),
+		Arch:       or(pc.Arch, debianArch(runtime.GOARCH)),
+		Maintainer: or(pc.Maintainer, DefaultMaintainer),
+		License:    pc.License,
+		Homepage:   pc.Homepage,
+		Depends:    orSlice(pc.Depends, []string{}),
+		Conffiles:  orSlice(pc.Conffiles, []string{}),
+		Enable:     pc.Enable == nil || *pc.Enable,
+		Start:      pc.Start == nil || *pc.Start,
+	}
+	base := "."
+	if c.Source != "" {
+		base = filepath.Dir(c.Source)
+	}
+	for _, f := range pc.Files {
+		file := File{Src: f.Src, Dst: f.Dst, Mode: 0o644}
+		if f.Src != "" && !filepath.IsAbs(f.Src) {
+			if abs, err := filepath.Abs(filepath.Join(base, f.Src)); err == nil {
+				file.Src = abs
+			}
+		}
+		if f.Dst == s.Exec {
+			file.Mode = 0o755
+		}
+		if f.Mode != nil {
+			file.Mode = fs.FileMode(*f.Mode)
+		}
+		s.Package.Files = append(s.Package.Files, file)
+	}
+	return s
+}
+
+// debianArch maps a Go architecture name to Debian's.
+func debianArch(goarch string) string {
+	switch goarch {
+	case "386":
+		return "i386"
+	case "arm":
+		return "armhf"
+	case "ppc64le":
+		return "ppc64el"
+	default:
+		return goarch
+	}
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orSlice[T any](v, def []T) []T {
+	if v == nil {
+		return def
+	}
+	return slices.Clone(v)
+}
+
+func orDuration(v *time.Duration, def time.Duration) time.Duration {
+	if v == nil {
+		return def
+	}
+	return *v
+}
+
+// validator collects problems, locating each through the Config's lines.
+type validator struct {
+	cfg  *Config
+	errs Errors
+}
+
+func (v *validator) fail(field, format string, args ...any) {
+	line := 0
+	if v.cfg.lines != nil {
+		for f := field; f != ""; f = parentField(f) {
+			if l, ok := v.cfg.lines[f]; ok {
+				line = l
+				break
+			}
+		}
+	}
+	v.errs = append(v.errs, &Error{File: v.cfg.Source, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+// parentField strips the last path element: "a.b[2]" → "a.b" → "a".
+func parentField(f string) string {
+	if i := strings.LastIndexAny(f, ".["); i >= 0 {
+		return f[:i]
+	}
+	return ""
+}
+
+func (v *validator) check(s *Spec) {
+	switch {
+	case s.Name == "":
+		v.fail("name", "is required")
+	case len(s.Name) > maxNameLen:
+		v.fail("name", "must be at most %d characters", maxNameLen)
+	case !nameRE.MatchString(s.Name):
+		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
+	}
+	v.text("description", s.Description, 200)
+	if s.Exec == "" {
+		v.fail("exec", "is required")
+	} else {
+		v.absPath("exec", s.Exec)
+	}
+	for i, a := range s.Args {
+		if strings.IndexByte(a, 0) >= 0 {
+			v.fail(fmt.Sprintf("args[%d]", i), "must not contain a NUL byte")
+		}
+	}
+	if !slices.Contains([]ServiceType{TypeSimple, TypeExec, TypeNotify, TypeForking}, s.Type) {
+		v.fail("type", "%q must be one of simple, exec, notify, forking", s.Type)
+	}
+	v.absPath("pidfile", s.PIDFile)
+	if s.PIDFile == "/run" || path.Dir(s.PIDFile) == "/" {
+		v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.Name)
+	}
+	v.account("user", s.User)
+	v.account("group", s.Group)
+	for _, e := range s.Environment {
+		f := "environment." + e.Name
+		if !envNameRE.MatchString(e.Name) {
+			v.fail(f, "variable names must match [A-Za-z_][A-Za-z0-9_]*")
+		}
+		if strings.IndexByte(e.Value, 0) >= 0 {
+			v.fail(f, "must not contain a NUL byte")
+		}
+		if !utf8.ValidString(e.Value) {
+			v.fail(f, "must be valid UTF-8")
+		}
+	}
+	v.absPath("environment_file", s.EnvironmentFile)
+	v.absPath("working_directory", s.WorkingDirectory)
+	if !slices.Contains([]RestartPolicy{RestartNo, RestartOnFailure, RestartAlways}, s.Restart) {
+		v.fail("restart", "%q must be one of no, on-failure, always", s.Restart)
+	}
+	if s.StopTimeout <= 0 {
+		v.fail("stop_timeout", "must be greater than 0")
+	}
+	if s.WatchdogSec > 0 && s.WatchdogSec < time.Second {
+		v.fail("watchdog_sec", "must be 0 (off) or at least 1s")
+	}
+	if s.WatchdogSec > 0 && s.Type != TypeNotify {
+		v.fail("watchdog_sec", "needs type: notify (the watchdog is fed over the notify socket)")
+	}
+	if !slices.Contains(signals, s.ReloadSignal) {
+		v.fail("reload_signal", "%q must be one of %s", s.ReloadSignal, strings.Join(signals, ", "))
+	}
+	for _, dep := range []struct {
+		field string
+		units []string
+	}{{"after", s.After}, {"wants", s.Wants}, {"requires", s.Requires}} {
+		for i, u := range dep.units {
+			if !unitNameRE.MatchString(u) {
+				v.fail(fmt.Sprintf("%s[%d]", dep.field, i), "%q is not a systemd unit name (like network-online.target)", u)
+			}
+		}
+	}
+	s.Listen = v.listen()
+	for _, l := range s.Limits {
+		f := "limits." + l.Name
+		if _, ok := limitNames[l.Name]; !ok {
+			v.fail(f, "unknown limit; known: %s", strings.Join(LimitNames(), ", "))
+			continue
+		}
+		if !limitValRE.MatchString(l.Value) {
+			v.fail(f, "%q must be a number, infinity, or SOFT:HARD", l.Value)
+		}
+	}
+	if !slices.Contains([]Hardening{HardeningOff, HardeningDefault, HardeningStrict}, s.Hardening) {
+		v.fail("hardening", "%q must be one of strict, default, off", s.Hardening)
+	}
+	v.pkg(&s.Package)
+}
+
+// listen parses the configured addresses; s.Listen is rebuilt from Config.
+func (v *validator) listen() []Listen {
+	out := []Listen{}
+	seen := map[string]int{}
+	for i, raw := range v.cfg.Listen {
+		f := fmt.Sprintf("listen[%d]", i)
+		l, err := ParseListen(raw)
+		if err != nil {
+			v.fail(f, "%v", err)
+			continue
+		}
+		if j, dup := seen[l.String()]; dup {
+			v.fail(f, "duplicate of listen[%d]", j)
+			continue
+		}
+		seen[l.String()] = i
+		out = append(out, l)
+	}
+	return out
+}
+
+// ParseListen parses "tcp:HOST:PORT", "tcp:[V6]:PORT", "tcp::PORT" or
+// "unix:/abs/path".
+func ParseListen(raw string) (Listen, error) {
+	network, addr, ok := strings.Cut(raw, ":")
+	switch {
+	case !ok:
+		return Listen{}, fmt.Errorf("%q must look like tcp:HOST:PORT or unix:/path", raw)
+	case network == string(NetworkUnix):
+		if !path.IsAbs(addr) || path.Clean(addr) != addr || !printable(addr) || strings.ContainsAny(addr, " \t") {
+			return Listen{}, fmt.Errorf("%q: the socket path must be absolute and clean, without spaces or control characters", raw)
+		}
+		if len(addr) > 107 {
+			return Listen{}, fmt.Errorf("%q: the socket path must be at most 107 bytes", raw)
+		}
+		return Listen{Network: NetworkUnix, Path: addr}, nil
+	case network == string(NetworkTCP):
+		host, portText, err := net.SplitHostPort(addr)
+		if err != nil {
+			return Listen{}, fmt.Errorf("%q must look like tcp:HOST:PORT (IPv6 in brackets)", raw)
+		}
+		port, err := strconv.Atoi(portText)
+		if err != nil || port < 1 || port > 65535 {
+			return Listen{}, fmt.Errorf("%q: port must be a number from 1 to 65535", raw)
+		}
+		if host != "" && net.ParseIP(host) == nil {
+			return Listen{}, fmt.Errorf("%q: host must be an IP address or empty (every address)", raw)
+		}
+		return Listen{Network: NetworkTCP, Host: host, Port: port}, nil
+	default:
+		return Listen{}, fmt.Errorf("%q: network must be tcp or unix", raw)
+	}
+}
+
+func (v *validator) pkg(p *Package) {
+	if p.Version != "" && !versionRE.MatchString(p.Version) {
+		v.fail("package.version", "%q must start with a digit and use only letters, digits and . + ~", p.Version)
+	}
+	if !releaseRE.MatchString(p.Release) {
+		v.fail("package.release", "%q must use only letters, digits and . + ~", p.Release)
+	}
+	if !archRE.MatchString(p.Arch) {
+		v.fail("package.arch", "%q is not an architecture name like amd64 or arm64", p.Arch)
+	}
+	v.text("package.maintainer", p.Maintainer, 200)
+	if !strings.Contains(p.Maintainer, "<") || !strings.HasSuffix(p.Maintainer, ">") {
+		v.fail("package.maintainer", "%q must look like Name <email>", p.Maintainer)
+	}
+	v.text("package.license", p.License, 100)
+	v.text("package.homepage", p.Homepage, 300)
+	if p.Homepage != "" && !strings.HasPrefix(p.Homepage, "http://") && !strings.HasPrefix(p.Homepage, "https://") {
+		v.fail("package.homepage", "%q must be an http(s) URL", p.Homepage)
+	}
+	for i, d := range p.Depends {
+		if !relationRE.MatchString(d) {
+			v.fail(fmt.Sprintf("package.depends[%d]", i), "%q is not a package relation like \"libc6 (>= 2.36)\"", d)
+		}
+	}
+	dsts := map[string]int{}
+	for i, f := range p.Files {
+		field := fmt.Sprintf("package.files[%d]", i)
+		if f.Src == "" {
+			v.fail(field+".src", "is required")
+		}
+		if f.Dst == "" {
+			v.fail(field+".dst", "is required")
+		} else {
+			v.absPath(field+".dst", f.Dst)
+		}
+		if j, dup := dsts[f.Dst]; dup {
+			v.fail(field+".dst", "duplicate of package.files[%d]", j)
+		}
+		dsts[f.Dst] = i
+	}
+	for i, c := range p.Conffiles {
+		v.absPath(fmt.Sprintf("package.conffiles[%d]", i), c)
+	}
+}
+
+// CheckPackage reports what packaging needs beyond Build's checks: a version.
+func (s *Spec) CheckPackage() error {
+	if s.Package.Version == "" {
+		return Errors{{File: s.Source, Field: "package.version", Reason: "is required to build a package"}}
+	}
+	return nil
+}
+
+func (v *validator) absPath(field, p string) {
+	switch {
+	case !path.IsAbs(p):
+		v.fail(field, "%q must be an absolute path", p)
+	case path.Clean(p) != p:
+		v.fail(field, "%q must be a clean path (no //, /./, /../ or trailing /)", p)
+	case !printable(p):
+		v.fail(field, "must not contain control characters or invalid UTF-8")
+	case strings.ContainsAny(p, " \t\"'\\$`%;&|<>*?[]{}()!#~"):
+		v.fail(field, "%q must not contain spaces or shell/systemd special characters", p)
+	}
+}
+
+func (v *validator) text(field, t string, max int) {
+	switch {
+	case !printable(t):
+		v.fail(field, "must be one line of printable UTF-8 text")
+	case len(t) > max:
+		v.fail(field, "must be at most %d bytes", max)
+	}
+}
+
+func (v *validator) account(field, name string) {
+	if name == "" {
+		return
+	}
+	if len(name) > 32 || !accountRE.MatchString(name) {
+		v.fail(field, "%q must match [a-z_][a-z0-9_-]* and be at most 32 characters", name)
+	}
+}
+
+// printable reports whether t is valid UTF-8 without control characters.
+func printable(t string) bool {
+	if !utf8.ValidString(t) {
+		return false
+	}
+	for _, r := range t {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error is one problem in a spec, located by file, line and field.
+// Line is 0 when the value did not come from a file (flags, defaults).
+type Error struct {
+	File   string // file name as given by the user; empty for flags
+	Line   int    // 1-based line; 0 when unknown
+	Field  string // dotted key path, e.g. "package.version" or "args[2]"
+	Reason string // what is wrong, lowercase, no trailing period
+}
+
+// Error formats the problem as "file:line: field: reason".
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Errors is every problem found in one spec, in file order. It is the error
+// type returned by Parse, Validate and Load; a nil Errors is never returned
+// as a non-nil error.
+type Errors []*Error
+
+// Error joins the problems, one per line.
+func (errs Errors) Error() string {
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the individual problems for errors.Is and errors.As.
+func (errs Errors) Unwrap() []error {
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = e
+	}
+	return out
+}
+
+// orNil returns errs as an error, or nil when there is none.
+func (errs Errors) orNil() error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
