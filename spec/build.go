@@ -169,7 +169,7 @@ func (c *Config) withDefaults() *Spec {
 		After:            orSlice(c.After, DefaultDependencies()),
 		Wants:            orSlice(c.Wants, DefaultDependencies()),
 		Requires:         orSlice(c.Requires, []string{}),
-		Limits:           slices.Clone(c.Limits),
+		Limits:           orSlice(c.Limits, []Limit{}),
 		Hardening:        Hardening(or(c.Hardening, string(HardeningDefault))),
 		Source:           c.Source,
 	}
@@ -186,6 +186,7 @@ func (c *Config) withDefaults() *Spec {
 		License:    pc.License,
 		Homepage:   pc.Homepage,
 		Depends:    orSlice(pc.Depends, []string{}),
+		Files:      []File{},
 		Conffiles:  orSlice(pc.Conffiles, []string{}),
 		Enable:     pc.Enable == nil || *pc.Enable,
 		Start:      pc.Start == nil || *pc.Start,

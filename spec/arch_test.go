@@ -1,0 +1,5 @@
+package spec
+
+import "runtime"
+
+func goarch() string { return runtime.GOARCH }
