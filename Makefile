@@ -1,0 +1,52 @@
+# daemonctl — build, test and benchmark targets. `make help` lists them.
+GO        ?= go
+BUILD     := build
+STATICCHECK_VERSION := v0.8.2
+export CGO_ENABLED ?= 0
+
+.PHONY: help build demo deps test e2e check lint fuzz bench bench-smoke clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+build: ## build daemonctl and echod into build/
+	$(GO) build -trimpath -o $(BUILD)/daemonctl ./cmd/daemonctl
+	$(GO) build -trimpath -ldflags='-s -w' -o $(BUILD)/echod ./cmd/echod
+
+demo: build ## the main job on the bundled example: unit, init script, .deb and .rpm in dist/
+	$(BUILD)/daemonctl lint -f examples/echod/daemon.yaml
+	$(BUILD)/daemonctl gen systemd -f examples/echod/daemon.yaml -o dist/
+	$(BUILD)/daemonctl gen sysv -f examples/echod/daemon.yaml -o dist/
+	$(BUILD)/daemonctl package -f examples/echod/daemon.yaml --format all -o dist/
+	@ls -l dist/
+
+deps: ## install the Debian packages the tests need (root or sudo)
+	./scripts/install-deps.sh
+
+test: ## unit and integration tests beside the code
+	$(GO) test -count=1 ./...
+
+e2e: build ## end-to-end tests in booted systemd and SysV containers (root)
+	$(GO) test -tags e2e -count=1 -v -timeout 25m ./test/...
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+check: deps lint test e2e bench-smoke ## everything CI runs: deps, lint, tests, e2e, benchmark smoke run
+
+fuzz: ## run every fuzz target for FUZZTIME (default 1m) each
+	@for target in spec:FuzzParse; do \
+		pkg=$${target%%:*}; fn=$${target#*:}; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-1m} || exit 1; \
+	done
+
+bench: build ## benchmarks side by side with the peers (slow; results in bench/*/RESULTS.md)
+	$(GO) test -run '^$$' -bench . ./...
+
+bench-smoke: build ## a quick run of every benchmark harness: proves they work, asserts no timing
+
+clean: ## remove build outputs
+	rm -rf $(BUILD) dist
