@@ -1,0 +1,117 @@
+package systemd
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Quoting follows systemd's own parsing of unit files (systemd.service(5),
+// "Command lines", and systemd.syntax(7)):
+//
+//   - ExecStart= is split into words; a word may be quoted with "..." and C
+//     escapes (\n, \t, \xNN, \\, \" ...) are decoded inside and outside quotes.
+//   - After splitting, each word undergoes specifier expansion: "%%" is a
+//     literal "%".
+//   - When the command runs, "$NAME" and "${NAME}" are substituted from the
+//     environment: "$$" is a literal "$".
+//   - Environment= is split and decoded the same way, then specifier-expanded,
+//     but no "$" substitution happens.
+//
+// The quoter emits a word bare when it consists only of characters that need
+// no treatment, and as one double-quoted word otherwise. Bytes that are not
+// printable UTF-8 are written as \xNN so the unit file itself is valid
+// UTF-8 text with no control characters.
+
+// safeBare reports whether r may appear in an unquoted word.
+func safeBare(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("/._-+,:=@", r)
+}
+
+// dollarMode says how a "$" is written.
+type dollarMode int
+
+const (
+	dollarLiteral dollarMode = iota // no $ substitution happens: write "$"
+	dollarDouble                    // the line undergoes $ substitution: write "$$"
+)
+
+// quoteWord returns s as a single word of a systemd word list.
+func quoteWord(s string, dollar dollarMode) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !safeBare(r) }) < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '%':
+			b.WriteString("%%")
+		case r == '$' && dollar == dollarDouble:
+			b.WriteString("$$")
+		case r == '\a':
+			b.WriteString(`\a`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\v':
+			b.WriteString(`\v`)
+		case !unicode.IsPrint(r) && r != ' ':
+			// Other control and format characters, line separators and
+			// the like: their bytes, one escape each.
+			for _, c := range []byte(s[i : i+size]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// execLine returns the value of an ExecStart= line running path with args.
+// The path is written with specifiers escaped only: the spec guarantees it
+// is an absolute path without quotes, spaces or control characters, which
+// is also all systemd accepts there.
+func execLine(path string, args []string) string {
+	var b strings.Builder
+	b.WriteString(strings.ReplaceAll(path, "%", "%%"))
+	for _, a := range args {
+		b.WriteByte(' ')
+		b.WriteString(quoteWord(a, dollarDouble))
+	}
+	return b.String()
+}
+
+// envAssignment returns one NAME=VALUE word for Environment=.
+func envAssignment(name, value string) string {
+	return quoteWord(name+"="+value, dollarLiteral)
+}
+
+// escapeSpecifiers doubles every "%" so that a free-text setting such as
+// Description= reads back verbatim.
+func escapeSpecifiers(s string) string {
+	return strings.ReplaceAll(s, "%", "%%")
+}
