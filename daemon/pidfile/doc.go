@@ -1,0 +1,35 @@
+// Package pidfile creates, locks, reads and removes pidfiles the way a
+// classic Unix daemon should.
+//
+// A pidfile is only trusted while it is locked. Acquire opens the file
+// without following symbolic links and takes an open file description
+// ("OFD") write lock, F_OFD_SETLK with F_WRLCK, on the whole file before it
+// writes anything; the lock lives as long as some process still has that
+// open file description, and Probe tests it with F_OFD_GETLK. So a reader
+// tells a live daemon from a pidfile left behind by a crash, and never
+// signals an unrelated process that happens to reuse the old pid.
+//
+// Why OFD locks rather than classic POSIX F_SETLK locks: a POSIX record lock
+// belongs to the process, is dropped as soon as the process closes any
+// descriptor of the file (a library reading the pidfile with os.ReadFile
+// would silently unlock it) and is not inherited through fork. An OFD lock
+// belongs to the open file description: closing an unrelated descriptor does
+// not release it, and it survives fork and exec for as long as the
+// descriptor is inherited. That is what lets `daemonctl run --daemon` take
+// the lock, hand the descriptor to a program that knows nothing about it and
+// exit. OFD locks and POSIX locks conflict with each other, so a tool
+// testing with F_GETLK sees the lock too (Linux 3.15 or later).
+//
+// Non-goals: the package does not create the pidfile's directory (the
+// caller does, so that it can chown it before dropping privileges) and does
+// not trust unlocked pidfiles written by other programs.
+//
+// Example:
+//
+//	pf, err := pidfile.Acquire("/run/echod/echod.pid")
+//	if errors.Is(err, pidfile.ErrAlreadyRunning) {
+//		log.Fatal(err) // pidfile: /run/echod/echod.pid: already running (pid 1234)
+//	}
+//	defer pf.Remove()
+//	if err := pf.Write(os.Getpid()); err != nil { ... }
+package pidfile
