@@ -52,6 +52,13 @@ func newRootCmd(stdio Stdio) *cobra.Command {
   daemonctl status --pidfile /run/app.pid`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &UsageError{Err: fmt.Errorf("unknown command %q", args[0])}
+			}
+			return cmd.Help()
+		},
 	}
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
