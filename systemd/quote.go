@@ -62,20 +62,10 @@ func quoteWord(s string, dollar dollarMode) string {
 			b.WriteString("%%")
 		case r == '$' && dollar == dollarDouble:
 			b.WriteString("$$")
-		case r == '\a':
-			b.WriteString(`\a`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\v':
-			b.WriteString(`\v`)
+		case r >= '\a' && r <= '\r':
+			// \a \b \t \n \v \f \r, the C escapes for bytes 7 to 13.
+			b.WriteByte('\\')
+			b.WriteByte("abtnvfr"[r-'\a'])
 		case !unicode.IsPrint(r) && r != ' ':
 			// Other control and format characters, line separators and
 			// the like: their bytes, one escape each.

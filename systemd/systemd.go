@@ -158,8 +158,13 @@ type serviceView struct {
 	WatchdogSec        string
 	Limits             []limitView
 	RuntimeDirectory   string
-	Socket             string
-	Hardening          hardeningView
+	// RuntimeDirectoryPreserve is "yes" when a socket unit keeps a Unix
+	// socket inside the runtime directory, which systemd would otherwise
+	// delete with the directory whenever the service stops.
+	RuntimeDirectoryPreserve string
+	Documentation            string
+	Socket                   string
+	Hardening                hardeningView
 }
 
 // limitView is one Limit*= line.
@@ -235,7 +240,13 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 	pidDir := path.Dir(pidfile)
 	if rel, ok := strings.CutPrefix(pidDir, "/run/"); ok {
 		v.RuntimeDirectory = escapeSpecifiers(rel)
+		for _, l := range s.Listen {
+			if l.Network == spec.NetworkUnix && under(l.Path, pidDir) {
+				v.RuntimeDirectoryPreserve = "yes"
+			}
+		}
 	}
+	v.Documentation = documentation(s.Package.Homepage)
 	for _, e := range s.Environment {
 		v.Environment = append(v.Environment, envAssignment(e.Name, e.Value))
 	}
@@ -287,12 +298,13 @@ func newHardeningView(s *spec.Spec, pidDir string) hardeningView {
 
 // socketView is what systemd-socket.tmpl renders.
 type socketView struct {
-	Name        string
-	Description string
-	Listen      []string
-	SocketUser  string // owner of unix sockets; empty for root
-	SocketGroup string
-	SocketMode  string // mode of unix sockets; empty when there are none
+	Name          string
+	Description   string
+	Documentation string
+	Listen        []string
+	SocketUser    string // owner of unix sockets; empty for root
+	SocketGroup   string
+	SocketMode    string // mode of unix sockets; empty when there are none
 }
 
 func newSocketView(s *spec.Spec) (*socketView, error) {
@@ -300,7 +312,7 @@ func newSocketView(s *spec.Spec) (*socketView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &socketView{Name: s.Name, Description: desc}
+	v := &socketView{Name: s.Name, Description: desc, Documentation: documentation(s.Package.Homepage)}
 	for _, l := range s.Listen {
 		v.Listen = append(v.Listen, escapeSpecifiers(l.BindStream()))
 		if l.Network == spec.NetworkUnix {
@@ -325,6 +337,17 @@ func description(d string) (string, error) {
 		return "", fmt.Errorf("%w: description: must be one line of printable text", ErrUnrepresentable)
 	}
 	return escapeSpecifiers(d), nil
+}
+
+// documentation returns the homepage for Documentation=, or "" when there
+// is none or it holds characters systemd's word splitting would change.
+func documentation(url string) string {
+	if url == "" || strings.ContainsFunc(url, func(r rune) bool {
+		return !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'\`, r)
+	}) {
+		return ""
+	}
+	return escapeSpecifiers(url)
 }
 
 // checkPath refuses a program path that systemd would not take verbatim as
