@@ -23,12 +23,12 @@ const utmpRunLevel = 1
 func runlevelRecord(prev, cur byte, now time.Time) []byte {
 	b := make([]byte, utmpSize)
 	le := binary.LittleEndian
-	le.PutUint16(b[0:], utmpRunLevel)                  // ut_type
+	le.PutUint16(b[0:], utmpRunLevel)                 // ut_type
 	le.PutUint32(b[4:], uint32(cur)+256*uint32(prev)) // ut_pid
-	copy(b[8:40], "~")                                 // ut_line
-	copy(b[40:44], "~~")                               // ut_id
-	copy(b[44:76], "runlevel")                         // ut_user
-	le.PutUint32(b[340:], uint32(now.Unix()))          // ut_tv.tv_sec
+	copy(b[8:40], "~")                                // ut_line
+	copy(b[40:44], "~~")                              // ut_id
+	copy(b[44:76], "runlevel")                        // ut_user
+	le.PutUint32(b[340:], uint32(now.Unix()))         // ut_tv.tv_sec
 	return b
 }
 
