@@ -1,0 +1,51 @@
+// Package sysv renders LSB init scripts (/etc/init.d/NAME) from a validated
+// spec.Spec.
+//
+// The script is POSIX sh and runs under dash, bash and busybox sh. It carries
+// an LSB header whose Required-Start/Required-Stop come from the spec's after
+// and requires units and whose Should-Start/Should-Stop come from wants, where
+// an LSB facility stands for the unit (network-online.target → $network,
+// time-sync.target → $time, nss-lookup.target → $named, remote-fs.target →
+// $remote_fs, rpcbind → $portmap, …); $remote_fs and $syslog are always
+// required and units without a facility are dropped.
+//
+// It implements start, stop, restart, try-restart (alias condrestart),
+// reload, force-reload and status with the LSB exit codes: status exits 0
+// running, 1 dead with a pidfile, 3 not running, 4 unknown; start on a running
+// and stop on a stopped service succeed; a missing or unknown action prints a
+// usage line and exits 2; reload exits 3 (not implemented) when the spec has
+// no reload signal and 7 when the program is not running.
+//
+// On Debian-family systems it starts and stops through dpkg's
+// start-stop-daemon (--background --make-pidfile for programs that do not
+// fork, --chuid, --retry TERM/stop_timeout/KILL/5). Elsewhere (RHEL family,
+// busybox) it falls back to plain sh: it switches to the service account with
+// util-linux setpriv, else runuser, else su (busybox has no runuser and its
+// setpriv cannot change uid; su cannot pick a group other than the user's
+// primary one), detaches the program with setsid and has the process write
+// its own pid just before it becomes the program, and stops with TERM,
+// stop_timeout, then KILL. Either way a pidfile counts only when its process
+// is alive, not a zombie, and runs the spec's exec (/proc/PID/exe, ignoring
+// the " (deleted)" an upgrade leaves, or the command line for #! scripts), so
+// a reused pid is never signalled.
+//
+// Every spec value that reaches the shell is single-quoted; the two values in
+// the header comment (name, description) must be one printable line.
+// Environment variables the shells treat specially (IFS, PPID, SHLVL, PWD, …)
+// are rejected with ErrUnsafe because they could not reach the program
+// unchanged. The environment, limits (where dash, bash and busybox share a
+// ulimit flag; values converted to the shell's units), umask 022 and the
+// working directory apply to the program only; the environment file is
+// sourced after the spec's environment and so overrides it, as systemd's
+// EnvironmentFile= does.
+//
+// Non-goals: the script does not supervise or restart the program (restart,
+// restart_sec and watchdog_sec are systemd-only), does not wait for notify
+// readiness (notify and exec start like simple), does not provide socket
+// activation (listen) and applies no hardening.
+//
+// Three environment variables exist for tests and should stay unset in
+// production: DAEMONCTL_NO_SSD=1 forces the portable path,
+// DAEMONCTL_NO_LSB=1 skips /lib/lsb/init-functions, DAEMONCTL_PATH replaces
+// the script's PATH.
+package sysv
