@@ -246,12 +246,23 @@ func (c *container) execCtx(ctx context.Context, stdin []byte, argv ...string) r
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
+	// A daemon that keeps the caller's stdout or stderr open would make
+	// Wait block until it dies; give up on the pipes 10s after the command
+	// exits and report it (exec.ErrWaitDelay).
+	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
 	r := result{cmdline: strings.Join(argv, " "), stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode(), err: err}
 	if err != nil {
 		r.err = fmt.Errorf("%s: %w", r.cmdline, err)
 	}
 	return r
+}
+
+// on returns a view of c whose failures are reported to t (a subtest).
+func (c *container) on(t testing.TB) *container {
+	cc := *c
+	cc.t = t
+	return &cc
 }
 
 // must runs argv and fails the test unless it exits 0.
