@@ -331,7 +331,10 @@ func (c *container) teardown() {
 		start := time.Now()
 		_ = c.nspawn.Process.Signal(unix.SIGTERM)
 		select {
-		case <-c.waited:
+		case err := <-c.waited:
+			if err != nil && c.mode == bootSystemd {
+				t.Logf("container %s: systemd-nspawn: %v\n%s", c.name, err, c.log())
+			}
 		case <-time.After(30 * time.Second):
 			t.Errorf("container %s: systemd-nspawn did not exit 30s after SIGTERM; killing", c.name)
 			c.killAll()

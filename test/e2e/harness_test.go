@@ -3,8 +3,11 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestHarnessBootsSystemd proves the harness itself: systemd is PID 1 in a
@@ -21,6 +24,7 @@ func TestHarnessBootsSystemd(t *testing.T) {
 	if v := c.must("systemctl", "--version"); !strings.HasPrefix(v, "systemd ") {
 		t.Fatalf("systemctl --version: %q", v)
 	}
+	t.Logf("%s", strings.TrimSpace(c.must("systemd-analyze", "time")))
 	c.writeFile("/etc/systemd/system/e2e-probe.service", []byte(
 		"[Unit]\nDescription=e2e harness probe\n[Service]\nExecStart=/bin/sleep infinity\n"), 0o644)
 	c.must("systemctl", "daemon-reload")
@@ -47,6 +51,10 @@ func TestHarnessNoInit(t *testing.T) {
 	}
 	if got := strings.TrimSpace(c.must("runlevel")); got != "N 2" {
 		t.Fatalf("runlevel = %q, want \"N 2\"", got)
+	}
+	flags, err := strconv.ParseUint(strings.TrimSpace(c.must("cat", "/sys/class/net/lo/flags")), 0, 32)
+	if err != nil || flags&unix.IFF_UP == 0 {
+		t.Fatalf("loopback is not up: flags %#x, %v", flags, err)
 	}
 }
 

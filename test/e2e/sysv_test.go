@@ -26,6 +26,12 @@ func startSysVContainer(t *testing.T) *container {
 		t.Fatal("the rootfs has a policy-rc.d; it would deny invoke-rc.d")
 	}
 	c.writeFile("/run/utmp", runlevelRecord('N', '2', time.Now()), 0o664)
+	// Boot scripts (ifupdown) bring the loopback up on a SysV host; here
+	// nobody does, so use the host's ip(8) in the container's netns.
+	if out, err := exec.Command("nsenter", "--target", strconv.Itoa(c.leader), "--net",
+		"ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("container: lo up: %v: %s", err, out)
+	}
 	return c
 }
 
