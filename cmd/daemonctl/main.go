@@ -10,5 +10,10 @@ import (
 )
 
 func main() {
+	// Re-executed stages of `daemonctl run` (detach, keepalive angel) run
+	// before the command line is even built.
+	if code, ok := cli.Stage(os.Getenv); ok {
+		os.Exit(code)
+	}
 	os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 }

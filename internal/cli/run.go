@@ -2,12 +2,319 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
 
+	"github.com/daemonctl/daemonctl/daemon/angel"
+	"github.com/daemonctl/daemonctl/daemon/detach"
+	"github.com/daemonctl/daemonctl/daemon/pidfile"
+	"github.com/daemonctl/daemonctl/daemon/privdrop"
+	"github.com/daemonctl/daemonctl/daemon/readiness"
+	"github.com/daemonctl/daemonctl/daemon/supervise"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
-// TODO(placeholder): replaced by the real command.
-func newRunCmd(Stdio) *cobra.Command {
-	return &cobra.Command{Use: "run", Short: "not implemented yet", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("run: not implemented yet") }}
+// Stage runs a re-executed stage of `daemonctl run` (the detach
+// intermediate or the keepalive angel) and returns its exit code and true,
+// or 0, false for a normal invocation. main calls it before building the
+// command line, so the stages pay for no CLI setup.
+func Stage(getenv func(string) string) (int, bool) {
+	if code, ok := detach.Stage(getenv); ok {
+		return code, true
+	}
+	return angel.Stage(getenv)
+}
+
+type runOptions struct {
+	daemon     bool
+	keepalive  bool
+	pidfile    string
+	user       string
+	group      string
+	chdir      string
+	umask      string
+	stdout     string
+	stderr     string
+	restart    string
+	backoff    time.Duration
+	maxBackoff time.Duration
+	burst      int
+	interval   time.Duration
+	args       []string
+}
+
+func newRunCmd(stdio Stdio) *cobra.Command {
+	var opts runOptions
+	cmd := &cobra.Command{
+		Use:   "run [--daemon] [--pidfile P] [--keepalive] [--user U] [--chdir D] [--umask M] [--stdout F] [--stderr F] -- PROG ARGS…",
+		Short: "Run any program as a classic daemon",
+		Long: `run starts PROG as a well-behaved daemon.
+
+With --daemon it is detached: a session of its own without being the session
+leader, no controlling terminal, its own process group, parent init (or the
+subreaper), working directory / and umask 022 unless told otherwise,
+stdin/stdout/stderr on /dev/null or the given files, no inherited descriptors.
+run returns 0 only once PROG has executed and the pidfile is written, and
+fails with the reason when it cannot start.
+
+The pidfile is locked (an OFD lock) for the daemon's lifetime. Without
+--keepalive it holds PROG's pid and PROG inherits the locked descriptor as fd 3
+(a program that closes fd 3 gives up the lock). With --keepalive a supervisor
+("angel") restarts PROG by --restart policy with exponential backoff and a start
+limit, forwards TERM/INT/HUP/USR1/USR2, and holds the pidfile with its own pid:
+stop and reload must reach the angel, which knows that TERM means "do not
+restart".
+
+Without --daemon, run replaces itself with PROG (or with the angel when
+--keepalive is given) in the foreground.`,
+		Example: `  daemonctl run --daemon --pidfile /run/app.pid -- /usr/bin/app --flag
+  daemonctl run --daemon --keepalive --backoff 0 --pidfile /run/app.pid --stderr /var/log/app.log -- app`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &UsageError{Err: errors.New("run: missing program (run [flags] -- PROG ARGS…)")}
+			}
+			opts.args = args
+			if !cmd.Flags().Changed("chdir") && !opts.daemon {
+				opts.chdir = ""
+			}
+			if !cmd.Flags().Changed("umask") && !opts.daemon {
+				opts.umask = ""
+			}
+			return runRun(stdio, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.daemon, "daemon", false, "detach and run in the background")
+	f.BoolVar(&opts.keepalive, "keepalive", false, "supervise PROG and restart it by --restart policy")
+	f.StringVar(&opts.pidfile, "pidfile", "", "locked pidfile (PROG's pid, or the angel's with --keepalive)")
+	f.StringVar(&opts.user, "user", "", "run PROG as this user (with its supplementary groups)")
+	f.StringVar(&opts.group, "group", "", "run PROG with this group (default: the user's)")
+	f.StringVar(&opts.chdir, "chdir", "/", "working directory (default / with --daemon)")
+	f.StringVar(&opts.umask, "umask", "022", "umask, octal (default 022 with --daemon)")
+	f.StringVar(&opts.stdout, "stdout", "", "append PROG's standard output to this file (default /dev/null with --daemon)")
+	f.StringVar(&opts.stderr, "stderr", "", "append PROG's standard error to this file (default /dev/null with --daemon)")
+	f.StringVar(&opts.restart, "restart", "on-failure", "keepalive policy: on-failure, always or no")
+	f.DurationVar(&opts.backoff, "backoff", 100*time.Millisecond, "keepalive: first restart delay, doubled after each failure (0: at once)")
+	f.DurationVar(&opts.maxBackoff, "max-backoff", 30*time.Second, "keepalive: largest restart delay")
+	f.IntVar(&opts.burst, "start-limit-burst", supervise.DefaultStartLimitBurst, "keepalive: give up after this many starts within --start-limit-interval (negative: never)")
+	f.DurationVar(&opts.interval, "start-limit-interval", supervise.DefaultStartLimitInterval, "keepalive: window of the start limit")
+	return cmd
+}
+
+func runRun(stdio Stdio, opts runOptions) error {
+	restart, err := supervise.ParsePolicy(opts.restart)
+	if err != nil {
+		return &UsageError{Err: fmt.Errorf("run: --restart: %w", err)}
+	}
+	if opts.backoff < 0 || opts.maxBackoff < 0 || opts.interval < 0 {
+		return &UsageError{Err: errors.New("run: durations must not be negative")}
+	}
+	umask := -1
+	if opts.umask != "" {
+		m, err := strconv.ParseUint(opts.umask, 8, 32)
+		if err != nil || m > 0o777 {
+			return &UsageError{Err: fmt.Errorf("run: --umask: %q is not an octal mode", opts.umask)}
+		}
+		umask = int(m)
+	}
+	path, err := exec.LookPath(opts.args[0])
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	var cred *syscall.Credential
+	if opts.user != "" || opts.group != "" {
+		name := opts.user
+		if name == "" {
+			name = strconv.Itoa(os.Getuid())
+		}
+		if cred, err = privdrop.Lookup(name, opts.group); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+	}
+	out, errf, err := openLogs(opts.stdout, opts.stderr, cred)
+	if err != nil {
+		return err
+	}
+	defer closeAll(out, errf)
+	if opts.pidfile != "" {
+		if err := os.MkdirAll(filepath.Dir(opts.pidfile), 0o755); err != nil {
+			return fmt.Errorf("run: pidfile directory: %w", err)
+		}
+	}
+	if umask >= 0 {
+		unix.Umask(umask)
+	}
+	switch {
+	case opts.keepalive:
+		return runAngel(opts, restart, path, cred, out, errf)
+	case opts.daemon:
+		return runDetached(stdio, opts, path, cred, out, errf)
+	default:
+		return runForeground(opts, path, cred, out, errf)
+	}
+}
+
+// runDetached is `run --daemon` without keepalive: take the lock, start
+// PROG detached with the locked descriptor as its fd 3, write its pid.
+func runDetached(_ Stdio, opts runOptions, path string, cred *syscall.Credential, out, errf *os.File) error {
+	files := []*os.File{nil, out, errf}
+	var pf *pidfile.File
+	if opts.pidfile != "" {
+		var err error
+		if pf, err = pidfile.Acquire(opts.pidfile); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		files = append(files, pf.File())
+	}
+	pid, err := detach.Start(&detach.Command{Path: path, Args: opts.args, Dir: opts.chdir, Files: files, Credential: cred})
+	if err != nil {
+		if pf != nil {
+			pf.Remove()
+		}
+		return fmt.Errorf("run: %w", err)
+	}
+	if pf != nil {
+		if err := pf.Write(pid); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		return pf.Close() // PROG keeps the lock through its fd 3
+	}
+	return nil
+}
+
+// runAngel starts the keepalive angel, detached with --daemon, or by
+// replacing this process in the foreground.
+func runAngel(opts runOptions, restart supervise.Policy, path string, cred *syscall.Credential, out, errf *os.File) error {
+	aopts := angel.Options{
+		Pidfile: opts.pidfile, Restart: restart, Backoff: opts.backoff, MaxBackoff: opts.maxBackoff,
+		StartLimitBurst: opts.burst, StartLimitInterval: opts.interval, Credential: cred,
+	}
+	if opts.pidfile != "" {
+		abs, err := filepath.Abs(opts.pidfile)
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		aopts.Pidfile = abs
+	}
+	if !opts.daemon {
+		cmd := angel.Command("/proc/self/exe", aopts, path, opts.args, nil, []*os.File{os.Stdin, out, errf}, nil)
+		return execInPlace(cmd.Path, cmd.Args, cmd.Env, opts.chdir, cmd.Files)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	cmd := angel.Command("/proc/self/exe", aopts, path, opts.args, nil, []*os.File{nil, out, errf}, w)
+	cmd.Dir = opts.chdir
+	_, err = detach.Start(cmd)
+	w.Close()
+	if err != nil {
+		r.Close()
+		return fmt.Errorf("run: %w", err)
+	}
+	if err := readiness.Wait(r); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	return nil
+}
+
+// runForeground replaces daemonctl with PROG, keeping the pid (and so the
+// pidfile's content) and handing the locked descriptor over as fd 3.
+func runForeground(opts runOptions, path string, cred *syscall.Credential, out, errf *os.File) error {
+	files := []*os.File{os.Stdin, out, errf}
+	if opts.pidfile != "" {
+		pf, err := pidfile.Acquire(opts.pidfile)
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		if err := pf.Write(os.Getpid()); err != nil {
+			pf.Remove()
+			return fmt.Errorf("run: %w", err)
+		}
+		files = append(files, pf.File())
+	}
+	if cred != nil {
+		if err := privdrop.Drop(cred); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+	}
+	return execInPlace(path, opts.args, os.Environ(), opts.chdir, files)
+}
+
+// execInPlace puts files at descriptors 0, 1, 2… (nil: keep ours for the
+// first three) and executes path. It only returns on failure.
+func execInPlace(path string, args, env []string, dir string, files []*os.File) error {
+	if err := detach.CloseOnExec(); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	if dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+	}
+	for i, f := range files {
+		if f == nil || int(f.Fd()) == i {
+			if f != nil {
+				if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil {
+					return fmt.Errorf("run: fd %d: %w", i, err)
+				}
+			}
+			continue
+		}
+		if err := unix.Dup3(int(f.Fd()), i, 0); err != nil {
+			return fmt.Errorf("run: fd %d: %w", i, err)
+		}
+	}
+	err := syscall.Exec(path, args, env)
+	return fmt.Errorf("run: exec %s: %w", path, err)
+}
+
+// openLogs opens the --stdout/--stderr files for appending (0640, chowned
+// to the daemon's user so that it can reopen them). An empty name gives
+// nil (the default). The same name for both shares one descriptor.
+func openLogs(stdout, stderr string, cred *syscall.Credential) (out, errf *os.File, err error) {
+	open := func(name string) (*os.File, error) {
+		if name == "" {
+			return nil, nil
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOCTTY, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("run: %w", err)
+		}
+		if cred != nil {
+			if err := f.Chown(int(cred.Uid), int(cred.Gid)); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("run: %w", err)
+			}
+		}
+		return f, nil
+	}
+	if out, err = open(stdout); err != nil {
+		return nil, nil, err
+	}
+	if stderr == stdout {
+		return out, out, nil
+	}
+	if errf, err = open(stderr); err != nil {
+		closeAll(out)
+		return nil, nil, err
+	}
+	return out, errf, nil
+}
+
+func closeAll(files ...*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }

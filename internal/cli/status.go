@@ -2,12 +2,58 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
+	"github.com/daemonctl/daemonctl/daemon/pidfile"
 	"github.com/spf13/cobra"
 )
 
-// TODO(placeholder): replaced by the real command.
-func newStatusCmd(Stdio) *cobra.Command {
-	return &cobra.Command{Use: "status", Short: "not implemented yet", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("status: not implemented yet") }}
+// LSB exit codes of status (LSB Core, "Init Script Actions").
+const (
+	statusRunning = 0
+	statusDead    = 1 // dead and the pidfile exists
+	statusStopped = 3
+	statusUnknown = 4
+)
+
+type statusOptions struct {
+	pidfile string
+}
+
+func newStatusCmd(stdio Stdio) *cobra.Command {
+	var opts statusOptions
+	cmd := &cobra.Command{
+		Use:   "status --pidfile P",
+		Short: "Report whether the daemon holding a pidfile runs (LSB exit codes 0/1/3/4)",
+		Long: `status tests the pidfile's lock, not just the pid in it, so a pid reused by an
+unrelated process is never mistaken for the daemon. Exit codes follow LSB:
+0 running, 1 dead but the pidfile exists, 3 not running, 4 unknown.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if opts.pidfile == "" {
+				return &UsageError{Err: errors.New("status: --pidfile is required")}
+			}
+			return runStatus(stdio, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.pidfile, "pidfile", "", "pidfile of the daemon")
+	return cmd
+}
+
+func runStatus(stdio Stdio, opts statusOptions) error {
+	st, err := pidfile.Probe(opts.pidfile)
+	if err != nil {
+		return &ExitError{Code: statusUnknown, Err: fmt.Errorf("status: %w", err)}
+	}
+	switch st.State {
+	case pidfile.Running:
+		fmt.Fprintf(stdio.Out, "running (pid %d)\n", st.PID)
+		return nil
+	case pidfile.Stale:
+		fmt.Fprintf(stdio.Out, "dead, but pidfile %s exists\n", opts.pidfile)
+		return &ExitError{Code: statusDead}
+	default:
+		fmt.Fprintln(stdio.Out, "not running")
+		return &ExitError{Code: statusStopped}
+	}
 }

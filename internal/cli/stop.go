@@ -2,12 +2,61 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
+	"github.com/daemonctl/daemonctl/daemon/control"
 	"github.com/spf13/cobra"
 )
 
-// TODO(placeholder): replaced by the real command.
-func newStopCmd(Stdio) *cobra.Command {
-	return &cobra.Command{Use: "stop", Short: "not implemented yet", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("stop: not implemented yet") }}
+type stopOptions struct {
+	pidfile string
+	timeout time.Duration
+	signal  string
+}
+
+func newStopCmd(stdio Stdio) *cobra.Command {
+	var opts stopOptions
+	cmd := &cobra.Command{
+		Use:   "stop --pidfile P [--timeout D] [--signal S]",
+		Short: "Stop the daemon holding a pidfile, escalating to SIGKILL after a timeout",
+		Long: `stop sends the signal (default TERM) to the daemon whose pidfile is locked, waits
+for it to exit (on a pidfd, without polling) and sends SIGKILL when it is still
+alive after the timeout. It exits 0 when the daemon stopped or was not running,
+and removes a stale pidfile. When it returns 0 the process is gone.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.pidfile == "" {
+				return &UsageError{Err: errors.New("stop: --pidfile is required")}
+			}
+			sig, err := control.ParseSignal(opts.signal)
+			if err != nil {
+				return &UsageError{Err: fmt.Errorf("stop: --signal: %w", err)}
+			}
+			if opts.timeout < 0 {
+				return &UsageError{Err: errors.New("stop: --timeout must not be negative")}
+			}
+			timeout := opts.timeout
+			if timeout == 0 {
+				timeout = -1 // --timeout 0: no grace period
+			}
+			res, err := control.Stop(cmd.Context(), opts.pidfile, control.StopOptions{Signal: sig, Timeout: timeout})
+			if err != nil {
+				return fmt.Errorf("stop: %w", err)
+			}
+			switch {
+			case res.PID == 0 && res.RemovedStale:
+				fmt.Fprintf(stdio.Err, "not running; removed stale pidfile %s\n", opts.pidfile)
+			case res.PID == 0:
+				fmt.Fprintln(stdio.Err, "not running")
+			case res.Killed:
+				fmt.Fprintf(stdio.Err, "killed pid %d (SIGKILL after %s)\n", res.PID, opts.timeout)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opts.pidfile, "pidfile", "", "pidfile of the daemon")
+	cmd.Flags().DurationVar(&opts.timeout, "timeout", control.DefaultStopTimeout, "grace period before SIGKILL (0: kill at once)")
+	cmd.Flags().StringVar(&opts.signal, "signal", "TERM", "signal asking the daemon to stop")
+	return cmd
 }

@@ -1,0 +1,112 @@
+package angel
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/daemonctl/daemonctl/daemon/pidfile"
+	"github.com/daemonctl/daemonctl/daemon/readiness"
+	"github.com/daemonctl/daemonctl/daemon/supervise"
+)
+
+func readyEnv(fd int) string { return readiness.EnvFD + "=" + strconv.Itoa(fd) }
+
+// Stage runs the angel when this process was started from a Command, and
+// returns the exit code and true: the worker's status (see
+// supervise.Exit.ExitCode) or 1 when the angel failed (pidfile held,
+// worker not startable, start limit hit). Otherwise it returns 0, false
+// at once. Logs go to standard error, which the angel shares with its
+// workers.
+func Stage(getenv func(string) string) (int, bool) {
+	path := getenv(envExec)
+	if path == "" {
+		return 0, false
+	}
+	logger := log.New(os.Stderr, fmt.Sprintf("daemonctl-angel[%d]: ", os.Getpid()), log.LstdFlags)
+	rep := readiness.FromEnv(getenv)
+	opts, err := decode(getenv(envOptions))
+	if err != nil {
+		logger.Print(err)
+		rep.Fail(err)
+		return 1, true
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, envExec+"=") && !strings.HasPrefix(kv, envOptions+"=") && !strings.HasPrefix(kv, readiness.EnvFD+"=") {
+			env = append(env, kv)
+		}
+	}
+	var pf *pidfile.File
+	if opts.Pidfile != "" {
+		if pf, err = pidfile.Acquire(opts.Pidfile); err == nil {
+			err = pf.Write(os.Getpid())
+		}
+		if err != nil {
+			logger.Print(err)
+			rep.Fail(err)
+			return 1, true
+		}
+		defer pf.Remove()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pipeW *os.File
+	cfg := supervise.Config{
+		Path: path, Args: os.Args, Env: env,
+		Files:              []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Credential:         opts.Credential,
+		Restart:            opts.Restart,
+		Backoff:            opts.Backoff,
+		MaxBackoff:         opts.MaxBackoff,
+		StartLimitBurst:    opts.StartLimitBurst,
+		StartLimitInterval: opts.StartLimitInterval,
+		Logf:               logger.Printf,
+		Prepare: func(n int) ([]*os.File, []string) {
+			if n != 1 || !opts.RelayReady || rep == nil {
+				return nil, nil
+			}
+			r, w, err := os.Pipe()
+			if err != nil {
+				logger.Print(err)
+				return nil, nil
+			}
+			pipeW = w
+			go func() {
+				// The first worker reports to us; we tell the launcher. A
+				// first worker that fails to start is not restarted.
+				if err := readiness.Wait(r); err != nil {
+					rep.Fail(err)
+					cancel()
+					return
+				}
+				rep.Ready()
+			}()
+			return []*os.File{w}, []string{readyEnv(3)}
+		},
+		Started: func(pid, n int) {
+			logger.Printf("started worker pid %d (start %d)", pid, n)
+			if pipeW != nil {
+				pipeW.Close()
+				pipeW = nil
+			}
+			if n == 1 && !opts.RelayReady {
+				rep.Ready()
+			}
+		},
+	}
+	exit, err := supervise.Run(ctx, cfg)
+	if err != nil {
+		logger.Print(err)
+		rep.Fail(err)
+		return 1, true
+	}
+	rep.Close()
+	if ctx.Err() != nil {
+		return 1, true // the first worker failed to become ready
+	}
+	return exit.ExitCode(), true
+}

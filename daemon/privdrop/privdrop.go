@@ -1,0 +1,64 @@
+// Package privdrop resolves a user and group to a credential (with the
+// user's supplementary groups, as initgroups(3) would set them) and drops
+// the current process to it for good, checking that the drop took.
+//
+// Drop is meant for a daemon that did its privileged work first: created
+// and chowned its runtime directory and log files, took its pidfile lock,
+// bound privileged ports. For a child process, put the Credential in
+// syscall.SysProcAttr instead: the kernel applies it between fork and exec
+// and the start fails if it cannot.
+package privdrop
+
+import (
+	"errors"
+	"fmt"
+	"os/user"
+	"strconv"
+	"syscall"
+)
+
+// ErrNotDropped means that after the drop the process could still act as
+// another user or group (the ids did not change, or setuid(0) succeeded).
+var ErrNotDropped = errors.New("privdrop: privileges were not dropped")
+
+// Lookup resolves name (a user name or numeric uid) and group (a group
+// name or numeric gid; "" means the user's primary group) to a Credential
+// whose Groups are the user's supplementary groups. Errors wrap
+// user.UnknownUserError / user.UnknownGroupError or parse failures.
+func Lookup(name, group string) (*syscall.Credential, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		if u, err = user.LookupId(name); err != nil {
+			return nil, fmt.Errorf("privdrop: user %q: %w", name, err)
+		}
+	}
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("privdrop: user %q: uid %q: %w", name, u.Uid, err)
+	}
+	gidStr := u.Gid
+	if group != "" {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			if g, err = user.LookupGroupId(group); err != nil {
+				return nil, fmt.Errorf("privdrop: group %q: %w", group, err)
+			}
+		}
+		gidStr = g.Gid
+	}
+	gid, err := strconv.ParseUint(gidStr, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("privdrop: group %q: gid %q: %w", group, gidStr, err)
+	}
+	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil, fmt.Errorf("privdrop: groups of %q: %w", name, err)
+	}
+	for _, s := range ids {
+		if g, err := strconv.ParseUint(s, 10, 32); err == nil && uint32(g) != cred.Gid {
+			cred.Groups = append(cred.Groups, uint32(g))
+		}
+	}
+	return cred, nil
+}
