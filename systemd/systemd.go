@@ -10,6 +10,7 @@ import (
 	"text/template"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/Masterminds/sprig/v3"
 
@@ -333,7 +334,7 @@ func description(d string) (string, error) {
 	if strings.HasSuffix(d, `\`) {
 		return "", fmt.Errorf("%w: description: must not end with a backslash", ErrUnrepresentable)
 	}
-	if strings.IndexFunc(d, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+	if !utf8.ValidString(d) || strings.ContainsFunc(d, unicode.IsControl) {
 		return "", fmt.Errorf("%w: description: must be one line of printable text", ErrUnrepresentable)
 	}
 	return escapeSpecifiers(d), nil
