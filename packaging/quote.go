@@ -1,0 +1,32 @@
+package packaging
+
+import "strings"
+
+// shellQuote returns s as one POSIX shell word: single-quoted, with every
+// single quote written as '\”. The empty string becomes ”.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+=:,@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// envQuote returns s double-quoted so that systemd's EnvironmentFile= parser
+// and a POSIX shell sourcing the file read the same value: backslash, double
+// quote, dollar and backquote are escaped with a backslash.
+func envQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`")
+	return `"` + r.Replace(s) + `"`
+}
+
+// gecosText returns s fit for the quoted GECOS field of a sysusers.d line
+// and for useradd --comment: no quotes, backslashes, colons or commas.
+func gecosText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '"', '\\', ':', ',', '\'':
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,369 @@
+package packaging
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goreleaser/nfpm/v2/files"
+
+	"github.com/daemonctl/daemonctl/spec"
+)
+
+// Where the generated files go on the target, per format.
+const (
+	debUnitDir    = "/lib/systemd/system"
+	rpmUnitDir    = "/usr/lib/systemd/system"
+	debInitDir    = "/etc/init.d"
+	rpmInitDir    = "/etc/rc.d/init.d" // Fedora/RHEL; /etc/init.d is a symlink to it there
+	sysusersDir   = "/usr/lib/sysusers.d"
+	docDir        = "/usr/share/doc"
+	licenseDir    = "/usr/share/licenses"
+	overridesDir  = "/usr/share/lintian/overrides"
+	accountHome   = "/nonexistent"
+	stripProgram  = "strip"
+	stagedDirMode = 0o755
+)
+
+// item is one file of a package: a path on the build machine, where it
+// goes, its mode and whether it is a configuration file.
+type item struct {
+	src, dst string
+	mode     fs.FileMode
+	config   bool
+	size     int64
+	typ      string // nfpm content type overriding file/config, e.g. files.TypeRPMLicense
+}
+
+// scriptSet holds the paths of the staged maintainer scripts of one format.
+type scriptSet struct{ pre, post, preun, postun string }
+
+// staged is everything a package is built from, written to a temporary
+// directory (nfpm reads contents and scripts from files).
+type staged struct {
+	spec     *spec.Spec
+	opts     Options
+	dir      string
+	mtime    time.Time
+	needLibc bool
+	common   []item            // the same in every format
+	perFmt   map[Format][]item // format-specific files
+	scripts  map[Format]scriptSet
+	// rpmChangelog is the staged changelog in nfpm's YAML form (rpm only:
+	// the deb carries changelog.Debian.gz as a file).
+	rpmChangelog string
+}
+
+func (st *staged) cleanup() { _ = os.RemoveAll(st.dir) }
+
+// stage renders every generated file and checks the user's files.
+func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *staged, err error) {
+	mtime, err := modTime(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "daemonctl-pkg-")
+	if err != nil {
+		return nil, fmt.Errorf("packaging: %w", err)
+	}
+	st := &staged{spec: s, opts: opts, dir: dir, mtime: mtime,
+		perFmt: map[Format][]item{}, scripts: map[Format]scriptSet{}}
+	defer func() {
+		if err != nil {
+			st.cleanup()
+		}
+	}()
+	var static []string
+	for i, f := range s.Package.Files {
+		it, bin, err := st.userFile(ctx, i, f)
+		if err != nil {
+			return nil, err
+		}
+		if bin.ELF && bin.Static {
+			static = append(static, strings.TrimPrefix(f.Dst, "/"))
+		}
+		st.needLibc = st.needLibc || bin.NeedLibc
+		st.common = append(st.common, it)
+	}
+	shipped := func(dst string) bool {
+		return slices.ContainsFunc(s.Package.Files, func(f spec.File) bool { return f.Dst == dst })
+	}
+	for i, c := range s.Package.Conffiles {
+		if !shipped(c) && c != s.EnvironmentFile {
+			return nil, spec.Errors{{File: s.Source, Field: fmt.Sprintf("package.conffiles[%d]", i),
+				Reason: fmt.Sprintf("%q is not a file the package ships (list it in package.files)", c)}}
+		}
+	}
+
+	units, err := b.gen.Systemd.Files(s)
+	if err != nil {
+		return nil, fmt.Errorf("packaging: systemd unit: %w", err)
+	}
+	initFiles, err := b.gen.SysV.Files(s)
+	if err != nil {
+		return nil, fmt.Errorf("packaging: init script: %w", err)
+	}
+	var unitNames []string
+	for _, u := range units {
+		unitNames = append(unitNames, u.Name)
+		src, err := st.write("unit-"+u.Name, u.Data)
+		if err != nil {
+			return nil, err
+		}
+		for f, d := range map[Format]string{Deb: debUnitDir, RPM: rpmUnitDir} {
+			if dst := path.Join(d, u.Name); !shipped(dst) {
+				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o644, size: int64(len(u.Data))})
+			}
+		}
+	}
+	initPath := map[Format]string{}
+	for _, sc := range initFiles {
+		src, err := st.write("init-"+sc.Name, sc.Data)
+		if err != nil {
+			return nil, err
+		}
+		for f, d := range map[Format]string{Deb: debInitDir, RPM: rpmInitDir} {
+			dst := path.Join(d, sc.Name)
+			initPath[f] = dst
+			if !shipped(dst) {
+				// A file in /etc is a conffile on Debian (policy 10.7.2);
+				// Fedora does not mark init scripts %config.
+				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data))})
+			}
+		}
+	}
+
+	doc := st.docData(static, initPath[Deb])
+	if !shipped(s.EnvironmentFile) {
+		if err := st.generate("pkg-defaults.tmpl", b, doc, s.EnvironmentFile, 0o644, true, Deb, RPM); err != nil {
+			return nil, err
+		}
+	}
+	docs := path.Join(docDir, s.Name)
+	if err := st.generate("pkg-copyright.tmpl", b, doc, path.Join(docs, "copyright"), 0o644, false, Deb); err != nil {
+		return nil, err
+	}
+	if err := st.generate("pkg-copyright.tmpl", b, doc, path.Join(licenseDir, s.Name, "copyright"), 0o644, false, RPM); err != nil {
+		return nil, err
+	}
+	rpmLicense := &st.perFmt[RPM][len(st.perFmt[RPM])-1]
+	rpmLicense.typ = files.TypeRPMLicense
+	if err := st.changelog(b, doc, path.Join(docs, "changelog.Debian.gz")); err != nil {
+		return nil, err
+	}
+	rpmLog, err := b.render("pkg-rpm-changelog.tmpl", doc)
+	if err != nil {
+		return nil, err
+	}
+	if st.rpmChangelog, err = st.write("rpm-changelog.yaml", rpmLog); err != nil {
+		return nil, err
+	}
+	if len(static) > 0 {
+		if err := st.generate("pkg-lintian-overrides.tmpl", b, doc, path.Join(overridesDir, s.Name), 0o644, false, Deb); err != nil {
+			return nil, err
+		}
+	}
+	sysusersPath := ""
+	var sysusers []byte
+	if account(s.User) != "" || account(s.Group) != "" {
+		sysusersPath = path.Join(sysusersDir, s.Name+".conf")
+		if sysusers, err = b.render("pkg-sysusers.tmpl", doc); err != nil {
+			return nil, err
+		}
+		src, err := st.write("sysusers.conf", sysusers)
+		if err != nil {
+			return nil, err
+		}
+		st.common = append(st.common, item{src: src, dst: sysusersPath, mode: 0o644, size: int64(len(sysusers))})
+	}
+
+	for _, f := range []Format{Deb, RPM} {
+		d := b.scriptData(s, f, unitNames, initPath[f], sysusersPath, string(sysusers), "")
+		set, err := st.writeScripts(b, f, d)
+		if err != nil {
+			return nil, err
+		}
+		st.scripts[f] = set
+	}
+	return st, nil
+}
+
+// userFile checks one package.files entry and stages a stripped copy of it
+// when it is an unstripped ELF file.
+func (st *staged) userFile(ctx context.Context, i int, f spec.File) (item, binaryInfo, error) {
+	field := fmt.Sprintf("package.files[%d].src", i)
+	fi, err := os.Stat(f.Src)
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return item{}, binaryInfo{}, fmt.Errorf("packaging: %w", &MissingFileError{Field: field, Path: f.Src, Err: err})
+	}
+	it := item{src: f.Src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(),
+		config: slices.Contains(st.spec.Package.Conffiles, f.Dst) || strings.HasPrefix(f.Dst, "/etc/")}
+	bin, err := inspectBinary(f.Src)
+	if err != nil {
+		return item{}, binaryInfo{}, fmt.Errorf("packaging: %w", &MissingFileError{Field: field, Path: f.Src, Err: err})
+	}
+	if bin.ELF && bin.Unstrip && !st.opts.NoStrip {
+		dst := filepath.Join(st.dir, fmt.Sprintf("stripped-%d", i))
+		strip := st.opts.Strip
+		if strip == nil {
+			strip = runStrip
+		}
+		switch err := strip(ctx, f.Src, dst); {
+		case errors.Is(err, exec.ErrNotFound):
+			st.warnf("%s: %s is not stripped and %q is not installed; packaging it as it is", field, f.Src, stripProgram)
+		case err != nil:
+			return item{}, binaryInfo{}, fmt.Errorf("packaging: strip %s: %w", f.Src, err)
+		default:
+			sfi, err := os.Stat(dst)
+			if err != nil {
+				return item{}, binaryInfo{}, fmt.Errorf("packaging: strip %s: %w", f.Src, err)
+			}
+			it.src, it.size = dst, sfi.Size()
+			bin.Unstrip = false
+		}
+	}
+	return it, bin, nil
+}
+
+// runStrip is the default Options.Strip: binutils' strip, as dh_strip runs it.
+func runStrip(ctx context.Context, src, dst string) error {
+	prog, err := exec.LookPath(stripProgram)
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, prog, "--strip-unneeded", "--remove-section=.comment", "-o", dst, src).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+func (st *staged) warnf(format string, args ...any) {
+	if st.opts.Warn != nil {
+		fmt.Fprintf(st.opts.Warn, "daemonctl: warning: "+format+"\n", args...)
+	}
+}
+
+// write stores data under name in the staging directory.
+func (st *staged) write(name string, data []byte) (string, error) {
+	p := filepath.Join(st.dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return "", fmt.Errorf("packaging: stage %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// generate renders a template to a staged file shipped at dst in the given formats.
+func (st *staged) generate(tmpl string, b *Builder, data any, dst string, mode fs.FileMode, config bool, formats ...Format) error {
+	text, err := b.render(tmpl, data)
+	if err != nil {
+		return err
+	}
+	src, err := st.write(strings.TrimSuffix(tmpl, ".tmpl"), text)
+	if err != nil {
+		return err
+	}
+	for _, f := range formats {
+		st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: mode, config: config, size: int64(len(text))})
+	}
+	return nil
+}
+
+// changelog ships the Debian changelog compressed as gzip -9n would: no
+// name, no timestamp, so that builds are reproducible.
+func (st *staged) changelog(b *Builder, data any, dst string) error {
+	text, err := b.render("pkg-changelog.tmpl", data)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return fmt.Errorf("packaging: changelog: %w", err)
+	}
+	if _, err := zw.Write(text); err != nil {
+		return fmt.Errorf("packaging: changelog: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("packaging: changelog: %w", err)
+	}
+	src, err := st.write("changelog.Debian.gz", buf.Bytes())
+	if err != nil {
+		return err
+	}
+	st.perFmt[Deb] = append(st.perFmt[Deb], item{src: src, dst: dst, mode: 0o644, size: int64(buf.Len())})
+	return nil
+}
+
+// writeScripts renders and stages the four maintainer scripts of format f.
+func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, error) {
+	names := map[Format][4]string{
+		Deb: {"", "pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
+		RPM: {"pkg-rpm-pre.tmpl", "pkg-rpm-post.tmpl", "pkg-rpm-preun.tmpl", "pkg-rpm-postun.tmpl"},
+	}[f]
+	var paths [4]string
+	for i, n := range names {
+		if n == "" {
+			continue
+		}
+		text, err := b.script(n, d)
+		if err != nil {
+			return scriptSet{}, err
+		}
+		if paths[i], err = st.write(strings.TrimSuffix(n, ".tmpl"), text); err != nil {
+			return scriptSet{}, err
+		}
+	}
+	return scriptSet{pre: paths[0], post: paths[1], preun: paths[2], postun: paths[3]}, nil
+}
+
+// contents lists the nfpm contents of format f, sorted by destination.
+func (st *staged) contents(f Format) files.Contents {
+	all := append(slices.Clone(st.common), st.perFmt[f]...)
+	slices.SortFunc(all, func(a, b item) int { return strings.Compare(a.dst, b.dst) })
+	out := make(files.Contents, 0, len(all))
+	for _, it := range all {
+		typ := files.TypeFile
+		switch {
+		case it.typ != "":
+			typ = it.typ
+		case it.config:
+			typ = files.TypeConfigNoReplace
+		}
+		out = append(out, &files.Content{
+			Source:      it.src,
+			Destination: it.dst,
+			Type:        typ,
+			FileInfo: &files.ContentFileInfo{
+				Owner: "root", Group: "root",
+				Mode: it.mode, MTime: st.mtime, Size: it.size,
+			},
+		})
+	}
+	return out
+}
+
+// account returns name unless it is empty or root, which need no account.
+func account(name string) string {
+	if name == "root" {
+		return ""
+	}
+	return name
+}
