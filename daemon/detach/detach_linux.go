@@ -49,15 +49,19 @@ func Start(cmd *Command) (int, error) {
 	pid := os.Getpid()
 	if unix.Getpgrp() != pid {
 		if _, err := unix.Setsid(); err == nil {
-			p, err := os.StartProcess(cmd.Path, args, &os.ProcAttr{
-				Dir: cmd.Dir, Env: env, Files: files,
+			// syscall.ForkExec rather than os.StartProcess: no pidfd probe
+			// fork, and nobody here will wait for the child.
+			fds := make([]uintptr, len(files))
+			for i, f := range files {
+				fds[i] = f.Fd()
+			}
+			child, err := syscall.ForkExec(cmd.Path, args, &syscall.ProcAttr{
+				Dir: cmd.Dir, Env: env, Files: fds,
 				Sys: &syscall.SysProcAttr{Setpgid: true, Credential: cmd.Credential},
 			})
 			if err != nil {
-				return 0, fmt.Errorf("detach: %w", err)
+				return 0, fmt.Errorf("detach: %w", &os.PathError{Op: "fork/exec", Path: cmd.Path, Err: err})
 			}
-			child := p.Pid
-			p.Release()
 			return child, nil
 		}
 	}
