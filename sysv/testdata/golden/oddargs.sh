@@ -167,13 +167,37 @@ wait_started() {
 }
 
 # Run by "sh -c" between the launcher and the program: skips the marker
-# (some su implementations pass a "--" in front of it), writes its own pid
+# (some su implementations pass a "--" in front of it), sets the limits again
+# (the PAM session of runuser and su may have reset them), writes its own pid
 # to $1 unless $1 is "-", then becomes the program, keeping that pid.
 # shellcheck disable=SC2016 # expanded by the inner shell, not here
 WRITE_PID='if [ "$1" = daemonctl ]; then shift; fi
 if [ "$1" != - ]; then echo "$$" >"$1" || exit 1; fi
 shift
 exec "$@"'
+
+# make_piddir creates the pidfile's directory, owned by the service account,
+# when it is missing; an existing directory is left as it is (it may be
+# shared, like /run).
+make_piddir() {
+	piddir=${PIDFILE%/*}
+	[ ! -d "$piddir" ] || return 0
+	owner=
+	if [ -n "$RUN_USER" ]; then
+		owner=$RUN_USER:$RUN_GROUP
+	fi
+	if command -v install >/dev/null 2>&1; then
+		if [ -n "$owner" ]; then
+			install -d -o "$RUN_USER" -g "$RUN_GROUP" -m 0755 "$piddir"
+		else
+			install -d -m 0755 "$piddir"
+		fi
+	else
+		# busybox may lack install.
+		mkdir -p "$piddir" && chmod 0755 "$piddir" &&
+			{ [ -z "$owner" ] || chown "$owner" "$piddir"; }
+	fi
+}
 
 # do_start starts the program; returns an LSB exit code.
 do_start() {
@@ -196,14 +220,7 @@ do_start() {
 		fi
 	fi
 	rm -f "$PIDFILE"
-	piddir=${PIDFILE%/*}
-	if [ ! -d "$piddir" ]; then
-		if [ -n "$RUN_USER" ]; then
-			install -d -o "$RUN_USER" -g "$RUN_GROUP" -m 0755 "$piddir" || return 1
-		else
-			install -d -m 0755 "$piddir" || return 1
-		fi
-	fi
+	make_piddir || return 1
 
 	# The program's arguments, each quoted.
 	# shellcheck disable=SC2016 # a literal $ or ` from the spec
