@@ -276,6 +276,9 @@ func parentField(f string) string {
 }
 
 func (v *validator) check(s *Spec) {
+	nameOK := s.Name != "" && len(s.Name) <= maxNameLen && nameRE.MatchString(s.Name)
+	// Defaults derived from a bad name would only repeat the name's error.
+	derivedOK := func(explicit string) bool { return explicit != "" || nameOK }
 	switch {
 	case s.Name == "":
 		v.fail("name", "is required")
@@ -298,9 +301,11 @@ func (v *validator) check(s *Spec) {
 	if !slices.Contains([]ServiceType{TypeSimple, TypeExec, TypeNotify, TypeForking}, s.Type) {
 		v.fail("type", "%q must be one of simple, exec, notify, forking", s.Type)
 	}
-	v.absPath("pidfile", s.PIDFile)
-	if s.PIDFile == "/run" || path.Dir(s.PIDFile) == "/" {
-		v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.Name)
+	if derivedOK(v.cfg.PIDFile) {
+		v.absPath("pidfile", s.PIDFile)
+		if path.Dir(s.PIDFile) == "/" {
+			v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.Name)
+		}
 	}
 	v.account("user", s.User)
 	v.account("group", s.Group)
@@ -316,7 +321,9 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "must be valid UTF-8")
 		}
 	}
-	v.absPath("environment_file", s.EnvironmentFile)
+	if derivedOK(v.cfg.EnvironmentFile) {
+		v.absPath("environment_file", s.EnvironmentFile)
+	}
 	v.absPath("working_directory", s.WorkingDirectory)
 	if !slices.Contains([]RestartPolicy{RestartNo, RestartOnFailure, RestartAlways}, s.Restart) {
 		v.fail("restart", "%q must be one of no, on-failure, always", s.Restart)

@@ -2,10 +2,13 @@ package spec
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,17 +89,55 @@ func Load(path string) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec: read %s: %w", path, err)
 	}
-	cfg, err := Parse(path, data)
-	if err != nil {
-		return nil, err
+	cfg, parseErrs := parse(path, data)
+	if cfg == nil {
+		return nil, parseErrs
 	}
-	return cfg.Build()
+	s, err := cfg.Build()
+	if len(parseErrs) == 0 {
+		return s, err
+	}
+	// Report what Build finds too, except for fields that failed to decode.
+	all := slices.Clone(parseErrs)
+	var buildErrs Errors
+	if errors.As(err, &buildErrs) {
+		for _, e := range buildErrs {
+			if !slices.ContainsFunc(parseErrs, func(p *Error) bool { return sameOrParent(p.Field, e.Field) }) {
+				all = append(all, e)
+			}
+		}
+	}
+	slices.SortStableFunc(all, func(a, b *Error) int { return cmp.Compare(lineOrder(a), lineOrder(b)) })
+	return nil, all
+}
+
+// sameOrParent reports whether field is parent or lies below it.
+func sameOrParent(parent, field string) bool {
+	return field == parent || strings.HasPrefix(field, parent+".") || strings.HasPrefix(field, parent+"[")
+}
+
+// lineOrder sorts located errors by line and unlocated ones last.
+func lineOrder(e *Error) int {
+	if e.Line == 0 {
+		return math.MaxInt
+	}
+	return e.Line
 }
 
 // Parse decodes one YAML document strictly: unknown keys, duplicate keys and
 // values of the wrong kind are errors. It returns every problem as Errors;
 // file is used only in error messages and as Config.Source.
 func Parse(file string, data []byte) (*Config, error) {
+	cfg, errs := parse(file, data)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// parse decodes what it can: the Config is nil only when the file is not a
+// single YAML mapping; otherwise it holds every value that decoded.
+func parse(file string, data []byte) (*Config, Errors) {
 	p := &parser{cfg: &Config{Source: file, lines: map[string]int{}}}
 	if len(data) > MaxSpecSize {
 		p.fail(0, "", fmt.Sprintf("file is larger than %d bytes", MaxSpecSize))
@@ -121,11 +162,12 @@ func Parse(file string, data []byte) (*Config, error) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	p.mapping(root, "", topLevelKeys(p))
-	if len(p.errs) > 0 {
+	if root.Kind != yaml.MappingNode {
+		p.mapping(root, "", nil)
 		return nil, p.errs
 	}
-	return p.cfg, nil
+	p.mapping(root, "", topLevelKeys(p))
+	return p.cfg, p.errs
 }
 
 // parser walks the YAML tree and collects errors.

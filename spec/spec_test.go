@@ -319,3 +319,17 @@ func TestBuildDoesNotModifyConfig(t *testing.T) {
 		t.Errorf("Build sorted the Config's limits in place")
 	}
 }
+
+func TestLoadReportsParseAndBuildErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.yaml")
+	if err := os.WriteFile(path, []byte("name: [x]\nexec: rel\ntpye: simple\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	want := path + ":1: name: must be a string, not a list\n" +
+		path + ":2: exec: \"rel\" must be an absolute path\n" +
+		path + ":3: tpye: unknown key (did you mean \"type\"?)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}

@@ -1,13 +1,153 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/daemonctl/daemonctl/internal/atomicfile"
+	"github.com/daemonctl/daemonctl/spec"
+	"github.com/daemonctl/daemonctl/systemd"
+	"github.com/daemonctl/daemonctl/sysv"
 )
 
-// TODO(placeholder): replaced by the real command.
-func newGenCmd(Stdio) *cobra.Command {
-	return &cobra.Command{Use: "gen", Short: "not implemented yet", Hidden: true,
-		RunE: func(*cobra.Command, []string) error { return errors.New("gen: not implemented yet") }}
+// specFlags selects a spec: a file (-f) or a few flags for a spec-less service.
+type specFlags struct {
+	file        string
+	name        string
+	exec        string
+	serviceType string
+	user        string
+	group       string
+	description string
+	args        []string
+}
+
+func (f *specFlags) register(cmd *cobra.Command, withInline bool) {
+	cmd.Flags().StringVarP(&f.file, "file", "f", "", "spec file (daemon.yaml)")
+	if !withInline {
+		return
+	}
+	cmd.Flags().StringVar(&f.name, "name", "", "service name, when no spec file is given")
+	cmd.Flags().StringVar(&f.exec, "exec", "", "absolute path of the program, when no spec file is given")
+	cmd.Flags().StringVar(&f.serviceType, "type", "", "service type: simple, exec, notify, forking")
+	cmd.Flags().StringVar(&f.user, "user", "", "account to run as")
+	cmd.Flags().StringVar(&f.group, "group", "", "group to run as (default: the user's)")
+	cmd.Flags().StringVar(&f.description, "description", "", "one-line description")
+}
+
+// load returns the spec from the file or from the inline flags.
+func (f *specFlags) load() (*spec.Spec, error) {
+	inline := f.name != "" || f.exec != "" || f.serviceType != "" || f.user != "" || f.group != "" || f.description != ""
+	switch {
+	case f.file != "" && (inline || len(f.args) > 0):
+		return nil, &UsageError{Err: errors.New("give either -f FILE or --name/--exec/-- ARGS, not both")}
+	case f.file != "":
+		return spec.Load(f.file)
+	case !inline:
+		return nil, &UsageError{Err: errors.New("no spec: give -f daemon.yaml, or --name and --exec")}
+	}
+	cfg := &spec.Config{
+		Name:        f.name,
+		Exec:        f.exec,
+		Type:        f.serviceType,
+		User:        f.user,
+		Group:       f.group,
+		Description: f.description,
+		Args:        f.args,
+	}
+	return cfg.Build()
+}
+
+type genOptions struct {
+	spec   specFlags
+	outDir string
+	target string // "systemd" or "sysv"
+}
+
+// renderer produces the files of one generator.
+type renderer func(*spec.Spec) ([]atomicfile.File, error)
+
+func renderers() (map[string]renderer, error) {
+	units, err := systemd.New()
+	if err != nil {
+		return nil, err
+	}
+	scripts, err := sysv.New()
+	if err != nil {
+		return nil, err
+	}
+	return map[string]renderer{"systemd": units.Files, "sysv": scripts.Files}, nil
+}
+
+func newGenCmd(stdio Stdio) *cobra.Command {
+	gen := &cobra.Command{
+		Use:   "gen",
+		Short: "Generate a systemd unit or an LSB init script",
+		Args:  noArgs,
+	}
+	for _, target := range []struct{ name, short, example string }{
+		{"systemd", "Generate <name>.service (and <name>.socket when listen is set)",
+			`  daemonctl gen systemd -f daemon.yaml
+  daemonctl gen systemd -f daemon.yaml -o /etc/systemd/system
+  daemonctl gen systemd --name web --exec /usr/bin/web --type notify --user web -- --port 8080`},
+		{"sysv", "Generate an LSB init script for /etc/init.d",
+			`  daemonctl gen sysv -f daemon.yaml
+  daemonctl gen sysv -f daemon.yaml -o /etc/init.d
+  daemonctl gen sysv --name web --exec /usr/bin/web -- --port 8080`},
+	} {
+		opts := &genOptions{target: target.name}
+		cmd := &cobra.Command{
+			Use:     target.name + " (-f daemon.yaml | --name N --exec PATH [-- ARGS...]) [-o DIR]",
+			Short:   target.short,
+			Example: target.example,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if cmd.ArgsLenAtDash() < 0 && len(args) > 0 {
+					return &UsageError{Err: fmt.Errorf("unexpected argument %q (program arguments go after --)", args[0])}
+				}
+				opts.spec.args = args
+				return runGen(opts, stdio)
+			},
+		}
+		opts.spec.register(cmd, true)
+		cmd.Flags().StringVarP(&opts.outDir, "output", "o", "", "write the files into DIR (atomically) instead of printing them")
+		gen.AddCommand(cmd)
+	}
+	return gen
+}
+
+func runGen(opts *genOptions, stdio Stdio) error {
+	s, err := opts.spec.load()
+	if err != nil {
+		return err
+	}
+	gens, err := renderers()
+	if err != nil {
+		return err
+	}
+	files, err := gens[opts.target](s)
+	if err != nil {
+		return err
+	}
+	if opts.outDir != "" {
+		return atomicfile.WriteAll(opts.outDir, files)
+	}
+	return printFiles(stdio.Out, files)
+}
+
+// printFiles writes the files one after the other, separated by a blank
+// line; each generated file starts with a comment naming itself.
+func printFiles(w io.Writer, files []atomicfile.File) error {
+	var buf bytes.Buffer
+	for i, f := range files {
+		if i > 0 {
+			buf.WriteString("\n")
+		}
+		buf.Write(f.Data)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
