@@ -110,7 +110,7 @@ func (b *builder) get(t testing.TB, v variant) packages {
 		b.pkgs = map[variant]packages{}
 	}
 	b.pkgs[v] = p
-	t.Logf("artifacts: built %s and %s", filepath.Base(p.Deb), filepath.Base(p.RPM))
+	t.Logf("artifacts: built %s and %s (hardening %s)", filepath.Base(p.Deb), filepath.Base(p.RPM), s.Hardening)
 	return p
 }
 

@@ -40,6 +40,7 @@ func TestRPMSystemd(t *testing.T) {
 				c.t.Fatalf("rpm -q after upgrade: version %q, want %q", q, v2.Spec.Package.Version)
 			}
 			after := c.waitActive(unit)
+			c.t.Logf("MainPID %d -> %d, ActiveEnterTimestampMonotonic %s -> %s", before.MainPID, after.MainPID, before.ActiveEnter, after.ActiveEnter)
 			if after.MainPID == before.MainPID && after.ActiveEnter == before.ActiveEnter {
 				c.t.Errorf("rpm -U did not restart %s: MainPID %d, active since %s both unchanged", unit, after.MainPID, after.ActiveEnter)
 			}

@@ -112,6 +112,7 @@ func TestDebSysV(t *testing.T) {
 			if r.err != nil {
 				c.t.Fatalf("%v", r)
 			}
+			c.t.Logf("%s", r)
 			if !c.exists("/etc/init.d/" + name) {
 				c.t.Fatalf("/etc/init.d/%s not installed", name)
 			}
