@@ -58,16 +58,9 @@ func setup() error {
 // "<machine>.<random>" and machines end in "-<pid>"; the directories of
 // processes that are still alive (a concurrent run) are left alone.
 func cleanStaleRuns() {
-	runs, _ := filepath.Glob(filepath.Join(cfg.cacheDir, "runs", "*"))
-	for _, r := range runs {
-		machine, _, _ := strings.Cut(filepath.Base(r), ".")
-		if ownerAlive(machine) {
-			continue
-		}
-		fmt.Fprintf(os.Stderr, "e2e: removing stale run %s\n", r)
-		_ = unmountRetry(filepath.Join(r, "merged"))
-		_ = os.RemoveAll(r)
-	}
+	// Kill first: a container whose test binary died may still run on its
+	// overlay. Killing its PID 1 takes the whole PID namespace down.
+	var stale []string
 	for _, root := range cgroupRoots() {
 		cgs, _ := filepath.Glob(filepath.Join(root, "daemonctl-e2e", "*"))
 		for _, cg := range cgs {
@@ -77,10 +70,30 @@ func cleanStaleRuns() {
 			for _, pid := range cgroupPIDs(cg) {
 				_ = unix.Kill(pid, unix.SIGKILL)
 			}
-			if err := removeCgroup(cg); err != nil {
-				fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
-			}
+			stale = append(stale, cg)
 		}
+	}
+	for _, cg := range stale {
+		deadline := time.Now().Add(5 * time.Second)
+		for len(cgroupPIDs(cg)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := removeCgroup(cg); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		}
+	}
+	runs, _ := filepath.Glob(filepath.Join(cfg.cacheDir, "runs", "*"))
+	for _, r := range runs {
+		machine, _, _ := strings.Cut(filepath.Base(r), ".")
+		if ownerAlive(machine) {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "e2e: removing stale run %s\n", r)
+		if err := unmountRetry(filepath.Join(r, "merged")); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			continue
+		}
+		_ = os.RemoveAll(r)
 	}
 }
 
