@@ -221,7 +221,7 @@ func (lc lifecycle) all(sc scenario, args []string) {
 		t.Fatalf("records %+v, want one start", recs)
 	}
 	r := recs[0]
-	if !slices.Equal(r.Args, args) {
+	if !slices.Equal(rawStrings(r.Args), args) {
 		t.Errorf("args %q, want %q", r.Args, args)
 	}
 	if strconv.Itoa(r.Pid) != pid {
@@ -353,6 +353,14 @@ func (lc lifecycle) all(sc scenario, args []string) {
 	if code != 2 || !strings.Contains(out, "Usage:") {
 		t.Errorf("excess argument: exit %d, %q; want 2 and usage", code, out)
 	}
+}
+
+func rawStrings(raw [][]byte) []string {
+	out := make([]string, 0, len(raw))
+	for _, b := range raw {
+		out = append(out, string(b))
+	}
+	return out
 }
 
 // waitRecords waits until the record file has n lines (signals arrive

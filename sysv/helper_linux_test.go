@@ -102,7 +102,7 @@ func runInit() int {
 type record struct {
 	Event  string            `json:"event"` // "start" or a signal name
 	Pid    int               `json:"pid"`
-	Args   []string          `json:"args,omitempty"`
+	Args   [][]byte          `json:"args,omitempty"` // raw bytes: JSON strings would mangle invalid UTF-8
 	Env    map[string]string `json:"env,omitempty"`
 	UID    int               `json:"uid"`
 	GID    int               `json:"gid"`
@@ -128,7 +128,10 @@ func runRecorder(stubborn bool) int {
 		_, _ = f.Write(append(line, '\n'))
 		_ = f.Close()
 	}
-	r := record{Event: "start", Args: os.Args[1:], Env: map[string]string{}}
+	r := record{Event: "start", Env: map[string]string{}}
+	for _, a := range os.Args[1:] {
+		r.Args = append(r.Args, []byte(a))
+	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		r.Env[k] = v
@@ -197,32 +200,46 @@ func newPIDNS(t testing.TB) *pidNS {
 			t.Skipf("%s not installed", tool)
 		}
 	}
+	n, err := startPIDNS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.close)
+	return n
+}
+
+// startPIDNS starts a namespace that lives until close is called or this
+// process exits (its init sees its stdin close).
+func startPIDNS() (*pidNS, error) {
 	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "--kill-child", helperBin)
 	cmd.Env = append(os.Environ(), roleEnv+"="+roleInit)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("start namespace: %w", err)
 	}
 	n := &pidNS{holder: cmd, stdin: stdin}
-	t.Cleanup(func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil || line != "ready\n" {
-		t.Fatalf("namespace init: %q, %v", line, err)
+		n.close()
+		return nil, fmt.Errorf("namespace init: %q, %v", line, err)
 	}
 	u := strconv.Itoa(cmd.Process.Pid)
 	n.enter = []string{"nsenter", "--pid=/proc/" + u + "/ns/pid_for_children", "--mount=/proc/" + u + "/ns/mnt", "--"}
-	return n
+	return n, nil
+}
+
+// close ends the namespace and every process in it.
+func (n *pidNS) close() {
+	_ = n.stdin.Close()
+	_ = n.holder.Wait()
 }
 
 // run runs a command inside the namespace and returns its combined output
