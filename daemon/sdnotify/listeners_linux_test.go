@@ -1,0 +1,220 @@
+package sdnotify
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// helperEnv selects the role of a re-executed test binary:
+//   - "shim" sets LISTEN_PID to its own pid in the real environment and
+//     execs the binary again as "child", keeping its pid and descriptors,
+//     the way systemd sets LISTEN_PID between fork and exec;
+//   - "child" calls Listeners(os.Getenv), reports what it got as one JSON
+//     line, then accepts one connection per listener and greets it.
+const helperEnv = "SDNOTIFY_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(helperEnv) {
+	case "shim":
+		os.Setenv("LISTEN_PID", strconv.Itoa(os.Getpid()))
+		os.Setenv(helperEnv, "child")
+		exe, err := os.Executable()
+		if err == nil {
+			err = syscall.Exec(exe, os.Args, os.Environ())
+		}
+		fmt.Fprintln(os.Stderr, "shim:", err)
+		os.Exit(2)
+	case "child":
+		os.Exit(listenersChild())
+	}
+	os.Exit(m.Run())
+}
+
+type childReport struct {
+	Addrs          map[string][]string
+	Err            string
+	NotListener    bool
+	EnvStillThere  bool
+	SecondCallSize int
+}
+
+func listenersChild() int {
+	ls, err := Listeners(os.Getenv)
+	rep := childReport{Addrs: map[string][]string{}, EnvStillThere: os.Getenv("LISTEN_FDS") != ""}
+	if err != nil {
+		rep.Err = err.Error()
+		rep.NotListener = errors.Is(err, ErrNotListener)
+	}
+	for name, l := range ls {
+		for _, x := range l {
+			rep.Addrs[name] = append(rep.Addrs[name], x.Addr().Network()+" "+x.Addr().String())
+		}
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
+		return 1
+	}
+	for name, l := range ls {
+		for _, x := range l {
+			c, err := x.Accept()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "accept:", err)
+				return 1
+			}
+			fmt.Fprintf(c, "hello from %s\n", name)
+			c.Close()
+		}
+	}
+	return 0
+}
+
+// runChild starts the test binary through the shim with files as fds 3….
+func runChild(t *testing.T, files []*os.File, extraEnv ...string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), helperEnv+"=shim", "LISTEN_FDS="+strconv.Itoa(len(files)))
+	cmd.Env = append(cmd.Env, extraEnv...)
+	cmd.ExtraFiles = files
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, bufio.NewReader(out)
+}
+
+func readReport(t *testing.T, r *bufio.Reader) childReport {
+	t.Helper()
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("child report: %v", err)
+	}
+	var rep childReport
+	if err := json.Unmarshal([]byte(line), &rep); err != nil {
+		t.Fatalf("child report %q: %v", line, err)
+	}
+	return rep
+}
+
+// TestListenersActivated passes a TCP and a unix listener to a re-executed
+// test binary exactly as systemd would (fds 3 and 4, LISTEN_PID equal to the
+// child's pid in its real environment) and talks to both through the child.
+func TestListenersActivated(t *testing.T) {
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	sockPath := filepath.Join(t.TempDir(), "ctl.sock")
+	unixL, err := net.Listen("unix", sockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unixL.Close()
+	tcpF, err := tcp.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcpF.Close()
+	unixF, err := unixL.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unixF.Close()
+
+	cmd, out := runChild(t, []*os.File{tcpF, unixF}, "LISTEN_FDNAMES=web:")
+	rep := readReport(t, out)
+	if rep.Err != "" {
+		t.Fatalf("child: Listeners: %s", rep.Err)
+	}
+	want := map[string][]string{
+		"web":       {"tcp " + tcp.Addr().String()},
+		UnknownName: {"unix " + sockPath},
+	}
+	if fmt.Sprint(rep.Addrs) != fmt.Sprint(want) {
+		t.Errorf("child got %v, want %v", rep.Addrs, want)
+	}
+	if !rep.EnvStillThere {
+		t.Error("Listeners unset LISTEN_FDS in the process environment")
+	}
+	// Nobody in this process accepts: a greeting proves the child's
+	// listener is the passed socket.
+	for _, dial := range [][2]string{{"tcp", tcp.Addr().String()}, {"unix", sockPath}} {
+		c, err := net.DialTimeout(dial[0], dial[1], 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		b, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || !strings.HasPrefix(string(b), "hello from ") {
+			t.Errorf("%s: read %q, %v", dial[0], b, err)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("child: %v", err)
+	}
+}
+
+func TestListenersNotListener(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	cmd, out := runChild(t, []*os.File{pr}, "LISTEN_FDNAMES=pipe")
+	rep := readReport(t, out)
+	if !rep.NotListener || len(rep.Addrs) != 0 {
+		t.Errorf("child got %v, err %q; want ErrNotListener and no listeners", rep.Addrs, rep.Err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("child: %v", err)
+	}
+}
+
+func TestListenersNone(t *testing.T) {
+	self := strconv.Itoa(os.Getpid())
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr error
+	}{
+		{"unset", nil, nil},
+		{"other pid", map[string]string{"LISTEN_PID": "1", "LISTEN_FDS": "2"}, nil},
+		{"no fds", map[string]string{"LISTEN_PID": self}, nil},
+		{"zero fds", map[string]string{"LISTEN_PID": self, "LISTEN_FDS": "0"}, nil},
+		{"bad pid", map[string]string{"LISTEN_PID": "x", "LISTEN_FDS": "1"}, ErrInvalidValue},
+		{"bad fds", map[string]string{"LISTEN_PID": self, "LISTEN_FDS": "two"}, ErrInvalidValue},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Listeners(env(tt.env))
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr != nil) != (err != nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && (got == nil || len(got) != 0) {
+				t.Errorf("Listeners() = %v, want an empty map", got)
+			}
+		})
+	}
+}
