@@ -54,11 +54,3 @@ func (errs Errors) Unwrap() []error {
 	}
 	return out
 }
-
-// orNil returns errs as an error, or nil when there is none.
-func (errs Errors) orNil() error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
-}
