@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
 	"github.com/daemonctl/daemonctl/daemon/readiness"
@@ -89,6 +90,10 @@ func Stage(getenv func(string) string) (int, bool) {
 		},
 		Started: func(pid, n int) {
 			logger.Printf("started worker pid %d (start %d)", pid, n)
+			// Once the worker runs, the angel only waits: give back the
+			// pages of the binary it touched while starting (one timer,
+			// after which it sleeps until a signal or a death).
+			time.AfterFunc(200*time.Millisecond, trimResident)
 			if pipeW != nil {
 				pipeW.Close()
 				pipeW = nil

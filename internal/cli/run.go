@@ -205,15 +205,20 @@ func runAngel(opts runOptions, restart supervise.Policy, path string, cred *sysc
 		}
 		aopts.Pidfile = abs
 	}
+	// The angel shows as daemonctl in ps, not as "exe".
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
 	if !opts.daemon {
-		cmd := angel.Command("/proc/self/exe", aopts, path, opts.args, nil, []*os.File{os.Stdin, out, errf}, nil)
+		cmd := angel.Command(self, aopts, path, opts.args, nil, []*os.File{os.Stdin, out, errf}, nil)
 		return execInPlace(cmd.Path, cmd.Args, cmd.Env, opts.chdir, cmd.Files)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	cmd := angel.Command("/proc/self/exe", aopts, path, opts.args, nil, []*os.File{nil, out, errf}, w)
+	cmd := angel.Command(self, aopts, path, opts.args, nil, []*os.File{nil, out, errf}, w)
 	cmd.Dir = opts.chdir
 	_, err = detach.Start(cmd)
 	w.Close()

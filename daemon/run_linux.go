@@ -1,0 +1,383 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/daemonctl/daemonctl/daemon/angel"
+	"github.com/daemonctl/daemonctl/daemon/detach"
+	"github.com/daemonctl/daemonctl/daemon/logging"
+	"github.com/daemonctl/daemonctl/daemon/pidfile"
+	"github.com/daemonctl/daemonctl/daemon/privdrop"
+	"github.com/daemonctl/daemonctl/daemon/readiness"
+	"github.com/daemonctl/daemonctl/daemon/sdnotify"
+	"golang.org/x/sys/unix"
+)
+
+// Run runs the daemon described by cfg and h in the way the mode and the
+// current stage call for:
+//
+//   - a re-executed detach intermediate or keepalive angel: does that
+//     stage's work and returns (an *ExitError carries the angel's status);
+//   - classic mode, launching process: starts the daemon detached and
+//     returns nil once it called Ready, or its start error (a
+//     *readiness.StartError with the daemon's message, or
+//     readiness.ErrExited);
+//   - otherwise (foreground, systemd, the detached daemon itself, a
+//     keepalive worker): sets up pidfile, log file and privileges, calls
+//     h.Run, handles signals until it returns, cleans up.
+//
+// Errors from the setup wrap their package's errors (for example
+// pidfile.ErrAlreadyRunning, privdrop.ErrNotDropped); h.Run's own error is
+// returned as is; ErrShutdownTimeout when h.Run outlives the timeout.
+func Run(ctx context.Context, cfg Config, h Handlers) error {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if code, ok := detach.Stage(getenv); ok {
+		return exitErr(code)
+	}
+	if code, ok := angel.Stage(getenv); ok {
+		return exitErr(code)
+	}
+	if h.Run == nil {
+		return fmt.Errorf("%w: Handlers.Run is nil", ErrConfig)
+	}
+	stage := getenv(envStage)
+	classic := cfg.Mode == ModeClassic && getenv("NOTIFY_SOCKET") == ""
+	if classic && stage == "" {
+		return launch(cfg)
+	}
+	return serve(ctx, cfg, h, getenv, classic, stage)
+}
+
+func exitErr(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &ExitError{Code: code}
+}
+
+// launch starts the detached daemon (or its angel) and waits for its
+// readiness report.
+func launch(cfg Config) error {
+	cred, err := credential(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.PIDFile != "" {
+		abs, err := filepath.Abs(cfg.PIDFile)
+		if err != nil {
+			return fmt.Errorf("daemon: pidfile: %w", err)
+		}
+		cfg.PIDFile = abs
+		if err := runtimeDir(filepath.Dir(abs), cred); err != nil {
+			return err
+		}
+	}
+	// The real path rather than /proc/self/exe, so that ps and pgrep show
+	// the program's name.
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	var cmd *detach.Command
+	if k := cfg.Keepalive; k != nil {
+		opts := angel.Options{
+			Pidfile: cfg.PIDFile, Restart: k.Restart, Backoff: k.Backoff, MaxBackoff: k.MaxBackoff,
+			StartLimitBurst: k.StartLimitBurst, StartLimitInterval: k.StartLimitInterval, RelayReady: true,
+		}
+		env := append(os.Environ(), envStage+"="+stageWorker)
+		cmd = angel.Command(exe, opts, exe, os.Args, env, nil, w)
+	} else {
+		env := append(os.Environ(), envStage+"="+stageDaemon, readiness.EnvFD+"=3")
+		cmd = &detach.Command{Path: exe, Args: os.Args, Env: env, Files: []*os.File{nil, nil, nil, w}}
+	}
+	_, err = detach.Start(cmd)
+	w.Close()
+	if err != nil {
+		r.Close()
+		return fmt.Errorf("daemon: %w", err)
+	}
+	return readiness.Wait(r)
+}
+
+// serve runs the daemon in this process.
+func serve(ctx context.Context, cfg Config, h Handlers, getenv func(string) string, classic bool, stage string) (err error) {
+	d := &Daemon{
+		notifier: sdnotify.FromEnv(getenv),
+		reporter: readiness.FromEnv(getenv),
+		ready:    make(chan struct{}),
+	}
+	// Nothing we inherited (the readiness pipe, activated sockets, a
+	// caller's stray descriptors) leaks into programs the daemon runs, and
+	// the stage variables do not reach them either.
+	if err := detach.CloseOnExec(); err != nil {
+		return err
+	}
+	for _, key := range []string{envStage, readiness.EnvFD} {
+		os.Unsetenv(key)
+	}
+	defer func() {
+		if err != nil {
+			d.reporter.Fail(err)
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				d.notifier.Errno(int(errno))
+			}
+		}
+		d.reporter.Close()
+	}()
+	if classic || stage != "" {
+		// Job-control signals mean nothing to a daemon without a terminal.
+		signal.Ignore(unix.SIGTTOU, unix.SIGTTIN, unix.SIGTSTP)
+	}
+	// Catch the signals first: a SIGHUP or SIGTERM during setup must not
+	// kill us with the default action.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2)
+	defer signal.Stop(sigs)
+
+	cred, err := credential(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.PIDFile != "" && stage != stageWorker {
+		pf, err := acquirePidfile(cfg.PIDFile, cred)
+		if err != nil {
+			return err
+		}
+		defer pf.Remove()
+	}
+	logs := &logFile{path: cfg.LogFile}
+	if err := logs.open(cred); err != nil {
+		return err
+	}
+	if cred != nil {
+		if err := privdrop.Drop(cred); err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+	}
+	if classic || stage != "" {
+		umask := cfg.Umask
+		if umask == 0 {
+			umask = 0o022
+		}
+		if umask > 0 {
+			unix.Umask(umask)
+		}
+	}
+	dir := cfg.Dir
+	if dir == "" && (classic || stage != "") {
+		dir = "/"
+	}
+	if dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+	}
+	d.logger = logging.New(os.Stderr, getenv, cfg.LogLevel)
+	if d.listeners, err = sdnotify.Listeners(getenv); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	return d.loop(ctx, cfg, h, logs, sigs)
+}
+
+// loop runs h.Run and dispatches signals until it returns.
+func (d *Daemon) loop(ctx context.Context, cfg Config, h Handlers, logs *logFile, sigs <-chan os.Signal) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.Run(runCtx, d) }()
+	wdCtx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	go func() {
+		select {
+		case <-d.ready:
+			d.notifier.RunWatchdog(wdCtx)
+		case <-wdCtx.Done():
+		}
+	}()
+	timeout := cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = DefaultShutdownTimeout
+	}
+	var deadline <-chan time.Time
+	stop := func(why string) {
+		if deadline != nil {
+			return
+		}
+		d.logger.Info("stopping", "reason", why)
+		d.notifier.Stopping()
+		cancel()
+		deadline = time.After(timeout)
+	}
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case err := <-done:
+			if err != nil && deadline == nil {
+				d.logger.Error("stopped", "err", err)
+			}
+			if err != nil && errors.Is(err, context.Canceled) && deadline != nil {
+				err = nil
+			}
+			return err
+		case <-ctxDone:
+			ctxDone = nil
+			stop("context done")
+		case <-deadline:
+			d.logger.Error("graceful shutdown timed out", "timeout", timeout)
+			return ErrShutdownTimeout
+		case s := <-sigs:
+			switch s {
+			case unix.SIGTERM, unix.SIGINT:
+				stop(unix.SignalName(s.(syscall.Signal)))
+			case unix.SIGHUP:
+				d.reload(runCtx, h, logs)
+			case unix.SIGUSR1:
+				if h.User1 != nil {
+					h.User1(runCtx, d)
+				}
+			case unix.SIGUSR2:
+				if h.User2 != nil {
+					h.User2(runCtx, d)
+				}
+			}
+		}
+	}
+}
+
+// reload handles SIGHUP: RELOADING=1, reopen the log, the program's
+// Reload, READY=1 (so that Type=notify-reload completes).
+func (d *Daemon) reload(ctx context.Context, h Handlers, logs *logFile) {
+	d.notifier.Reloading()
+	if err := logs.reopen(); err != nil {
+		d.logger.Error("reopen log", "err", err)
+	}
+	if h.Reload != nil {
+		if err := h.Reload(ctx, d); err != nil {
+			d.logger.Error("reload", "err", err)
+		}
+	}
+	d.logger.Info("reloaded")
+	d.notifier.Ready()
+}
+
+// credential resolves cfg.User/Group, nil when no drop is asked for.
+func credential(cfg Config) (*syscall.Credential, error) {
+	if cfg.User == "" && cfg.Group == "" {
+		return nil, nil
+	}
+	name := cfg.User
+	if name == "" {
+		name = fmt.Sprint(os.Getuid())
+	}
+	cred, err := privdrop.Lookup(name, cfg.Group)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	return cred, nil
+}
+
+// runtimeDir creates dir (0755) when missing and gives it to cred, so that
+// the daemon can remove its pidfile after dropping privileges. An existing
+// directory is left as it is.
+func runtimeDir(dir string, cred *syscall.Credential) error {
+	err := os.Mkdir(dir, 0o755)
+	switch {
+	case errors.Is(err, os.ErrExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("daemon: pidfile directory: %w", err)
+	case cred != nil:
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return fmt.Errorf("daemon: pidfile directory: %w", err)
+		}
+	}
+	return nil
+}
+
+func acquirePidfile(path string, cred *syscall.Credential) (*pidfile.File, error) {
+	if err := runtimeDir(filepath.Dir(path), cred); err != nil {
+		return nil, err
+	}
+	pf, err := pidfile.Acquire(path)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if err := pf.Write(os.Getpid()); err != nil {
+		pf.Remove()
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if cred != nil {
+		// The owner may delete it even from a sticky directory.
+		if err := pf.File().Chown(int(cred.Uid), int(cred.Gid)); err != nil {
+			pf.Remove()
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
+	}
+	return pf, nil
+}
+
+// logFile is the file behind standard output and standard error.
+type logFile struct {
+	path string
+}
+
+// open creates the log file (owned by cred) and points fds 1 and 2 at it.
+func (l *logFile) open(cred *syscall.Credential) error {
+	if l.path == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(l.path)
+	if err != nil {
+		return fmt.Errorf("daemon: log file: %w", err)
+	}
+	l.path = abs
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOCTTY, 0o640)
+	if err != nil {
+		return fmt.Errorf("daemon: log file: %w", err)
+	}
+	defer f.Close()
+	if cred != nil {
+		if err := f.Chown(int(cred.Uid), int(cred.Gid)); err != nil {
+			return fmt.Errorf("daemon: log file: %w", err)
+		}
+	}
+	return redirect(f)
+}
+
+// reopen opens the path again (a new file after logrotate renamed the old
+// one) and points fds 1 and 2 at it.
+func (l *logFile) reopen() error {
+	if l.path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOCTTY, 0o640)
+	if err != nil {
+		return fmt.Errorf("daemon: reopen log: %w", err)
+	}
+	defer f.Close()
+	return redirect(f)
+}
+
+func redirect(f *os.File) error {
+	for _, fd := range []int{1, 2} {
+		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("daemon: log file: %w", err)
+		}
+	}
+	return nil
+}
