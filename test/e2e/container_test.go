@@ -32,7 +32,12 @@ const (
 // container is one systemd-nspawn container on a private overlay of the
 // cached rootfs, in a cgroup of its own.
 type container struct {
-	t       testing.TB
+	t testing.TB // where failures go; see on
+	*box
+}
+
+// box is a container's state, shared by the views on returns.
+type box struct {
 	name    string
 	runDir  string   // holds upper, work, merged and the nspawn log
 	root    string   // the merged overlay: the container's root directory
@@ -71,7 +76,7 @@ func startContainer(t testing.TB, rootfs string, mode initMode) *container {
 	if err != nil {
 		t.Fatalf("container: %v", err)
 	}
-	c := &container{t: t, name: name, runDir: runDir, root: filepath.Join(runDir, "merged"), mode: mode}
+	c := &container{t: t, box: &box{name: name, runDir: runDir, root: filepath.Join(runDir, "merged"), mode: mode}}
 	t.Cleanup(c.teardown)
 
 	for _, d := range []string{"upper", "work", "merged"} {
@@ -92,8 +97,18 @@ func startContainer(t testing.TB, rootfs string, mode initMode) *container {
 		c.cgroups = append(c.cgroups, d)
 	}
 
+	c.spawn(mode)
+	return c
+}
+
+// spawn starts systemd-nspawn on the container's overlay in the given mode
+// and waits until the container is ready.
+func (c *container) spawn(mode initMode) {
+	t := c.t
+	t.Helper()
+	c.mode, c.leader, c.pidNS = mode, 0, ""
 	args := []string{
-		"-D", c.root, "--machine", name, "--register=no", "--keep-unit",
+		"-D", c.root, "--machine", c.name, "--register=no", "--keep-unit",
 		"--private-network", "--console=passive", "--link-journal=no",
 	}
 	if mode == bootSystemd {
@@ -106,7 +121,7 @@ func startContainer(t testing.TB, rootfs string, mode initMode) *container {
 	script := `for cg in $E2E_CGROUPS; do echo $$ > "$cg/cgroup.procs" || exit 97; done; exec systemd-nspawn "$@"`
 	cmd := exec.Command("/bin/sh", append([]string{"-c", script, "sh"}, args...)...)
 	cmd.Env = append(os.Environ(), "E2E_CGROUPS="+strings.Join(c.cgroups, " "), "SYSTEMD_LOG_COLOR=0")
-	logFile, err := os.Create(filepath.Join(runDir, "nspawn.log"))
+	logFile, err := os.OpenFile(filepath.Join(c.runDir, "nspawn.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatalf("container: %v", err)
 	}
@@ -122,15 +137,26 @@ func startContainer(t testing.TB, rootfs string, mode initMode) *container {
 
 	start := time.Now()
 	if err := c.waitLeader(30 * time.Second); err != nil {
-		t.Fatalf("container %s: %v\nnspawn log:\n%s", name, err, c.log())
+		t.Fatalf("container %s: %v\nnspawn log:\n%s", c.name, err, c.log())
 	}
 	if mode == bootSystemd {
 		if err := c.waitBooted(90 * time.Second); err != nil {
-			t.Fatalf("container %s: %v\nnspawn log:\n%s", name, err, c.log())
+			t.Fatalf("container %s: %v\nnspawn log:\n%s", c.name, err, c.log())
 		}
 	}
-	t.Logf("container %s: ready in %s (leader PID %d)", name, time.Since(start).Round(100*time.Millisecond), c.leader)
-	return c
+	t.Logf("container %s: ready in %s (leader PID %d)", c.name, time.Since(start).Round(100*time.Millisecond), c.leader)
+}
+
+// restart stops the container and starts it again on the same overlay in
+// mode: what a machine does when it first boots an image built without an
+// init running.
+func (c *container) restart(mode initMode) {
+	c.t.Helper()
+	c.halt()
+	if c.t.Failed() {
+		c.t.FailNow()
+	}
+	c.spawn(mode)
 }
 
 // containerName derives a machine name (at most 64 characters, hostname
@@ -260,9 +286,7 @@ func (c *container) execCtx(ctx context.Context, stdin []byte, argv ...string) r
 
 // on returns a view of c whose failures are reported to t (a subtest).
 func (c *container) on(t testing.TB) *container {
-	cc := *c
-	cc.t = t
-	return &cc
+	return &container{t: t, box: c.box}
 }
 
 // must runs argv and fails the test unless it exits 0.
@@ -327,29 +351,7 @@ func (c *container) teardown() {
 		r := c.exec("journalctl", "-b", "--no-pager", "-n", "150", "-o", "short-monotonic")
 		t.Logf("container %s: journal tail (test failed):\n%s", c.name, r.stdout)
 	}
-	if c.nspawn != nil {
-		start := time.Now()
-		_ = c.nspawn.Process.Signal(unix.SIGTERM)
-		select {
-		case err := <-c.waited:
-			if err != nil && c.mode == bootSystemd {
-				t.Logf("container %s: systemd-nspawn: %v\n%s", c.name, err, c.log())
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("container %s: systemd-nspawn did not exit 30s after SIGTERM; killing", c.name)
-			c.killAll()
-			select {
-			case <-c.waited:
-			case <-time.After(10 * time.Second):
-				t.Errorf("container %s: systemd-nspawn survived SIGKILL", c.name)
-			}
-		}
-		t.Logf("container %s: stopped in %s", c.name, time.Since(start).Round(100*time.Millisecond))
-		if left := c.survivors(5 * time.Second); len(left) > 0 {
-			t.Errorf("container %s: processes left behind: %v; killing them", c.name, left)
-			c.killAll()
-		}
-	}
+	c.halt()
 	if c.root != "" {
 		if err := unmountRetry(c.root); err != nil {
 			t.Errorf("container %s: %v", c.name, err)
@@ -363,6 +365,38 @@ func (c *container) teardown() {
 		}
 	}
 	_ = os.RemoveAll(filepath.Join("/run/systemd/nspawn/propagate", c.name))
+}
+
+// halt stops nspawn (SIGTERM, which powers a booted systemd off; SIGKILL
+// of everything after 30s) and fails the test if any process of the
+// container survives. The overlay and cgroups stay for spawn or teardown.
+func (c *container) halt() {
+	t := c.t
+	if c.nspawn == nil {
+		return
+	}
+	defer func() { c.nspawn = nil }()
+	start := time.Now()
+	_ = c.nspawn.Process.Signal(unix.SIGTERM)
+	select {
+	case err := <-c.waited:
+		if err != nil && c.mode == bootSystemd {
+			t.Logf("container %s: systemd-nspawn: %v\n%s", c.name, err, c.log())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("container %s: systemd-nspawn did not exit 30s after SIGTERM; killing", c.name)
+		c.killAll()
+		select {
+		case <-c.waited:
+		case <-time.After(10 * time.Second):
+			t.Errorf("container %s: systemd-nspawn survived SIGKILL", c.name)
+		}
+	}
+	t.Logf("container %s: stopped in %s", c.name, time.Since(start).Round(100*time.Millisecond))
+	if left := c.survivors(5 * time.Second); len(left) > 0 {
+		t.Errorf("container %s: processes left behind: %v; killing them", c.name, left)
+		c.killAll()
+	}
 }
 
 // survivors waits up to timeout for the container's processes to be gone

@@ -58,12 +58,14 @@ func listenAddr(t testing.TB, s *spec.Spec) string {
 func TestDebSystemd(t *testing.T) {
 	strict := artifacts.get(t, variant{})
 	dflt := artifacts.get(t, variant{Hardening: "default"})
+	next := artifacts.get(t, variant{Version: bumpVersion(t, strict.Spec.Package.Version)})
 	s := strict.Spec
 	unit := s.Name + ".service"
 	addr := listenAddr(t, s)
 	c := startContainer(t, rootfsDir, bootSystemd)
 	deb := c.copyIn(strict.Deb, "/root/strict")
 	debDefault := c.copyIn(dflt.Deb, "/root/default")
+	debNext := c.copyIn(next.Deb, "/root/next")
 	var pid int
 
 	installed := func(c *container) {
@@ -169,6 +171,32 @@ func TestDebSystemd(t *testing.T) {
 			c.must("dpkg", "-i", deb)
 			installed(c)
 			c.checkArgv(pid, s)
+		}},
+		{"upgrade-restarts-keeps-conffile", func(c *container) {
+			before := c.state(unit)
+			c.mustSh("echo '# e2e local change' >> " + s.EnvironmentFile)
+			c.must("dpkg", "-i", debNext)
+			want := next.Spec.Package.Version + "-" + next.Spec.Package.Release
+			if v := c.must("dpkg-query", "-W", "-f", "${Version}", s.Name); v != want {
+				c.t.Fatalf("installed version %q after upgrade, want %q", v, want)
+			}
+			after := c.waitActive(unit)
+			c.t.Logf("MainPID %d -> %d, ActiveEnterTimestampMonotonic %s -> %s", before.MainPID, after.MainPID, before.ActiveEnter, after.ActiveEnter)
+			if after.MainPID == before.MainPID && after.ActiveEnter == before.ActiveEnter {
+				c.t.Errorf("upgrade did not restart %s", unit)
+			}
+			if after.UnitFileState != "enabled" {
+				c.t.Errorf("%s UnitFileState = %q after upgrade, want enabled", unit, after.UnitFileState)
+			}
+			if !strings.Contains(c.must("cat", s.EnvironmentFile), "# e2e local change") {
+				c.t.Errorf("upgrade lost the local change to conffile %s", s.EnvironmentFile)
+			}
+			c.echo(addr)
+			pid = after.MainPID
+		}},
+		{"reinstall-same-version", func(c *container) {
+			c.must("dpkg", "-i", debNext)
+			installed(c)
 		}},
 		{"default-hardening", func(c *container) {
 			c.must("dpkg", "-P", s.Name)

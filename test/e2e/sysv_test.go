@@ -91,10 +91,12 @@ func (c *container) onePID(comm string) int {
 // the LSB init script through its actions.
 func TestDebSysV(t *testing.T) {
 	p := artifacts.get(t, variant{})
+	next := artifacts.get(t, variant{Version: bumpVersion(t, p.Spec.Package.Version)})
 	s := p.Spec
 	name, comm, addr := s.Name, filepath.Base(s.Exec), listenAddr(t, s)
 	c := startSysVContainer(t)
 	deb := c.copyIn(p.Deb, "/root")
+	debNext := c.copyIn(next.Deb, "/root/next")
 	var pid int
 
 	running := func(c *container) {
@@ -162,6 +164,14 @@ func TestDebSysV(t *testing.T) {
 				c.t.Errorf("unknown action exit %d, want 2 (or 3)", code)
 			}
 		}},
+		{"upgrade-restarts", func(c *container) {
+			old := pid
+			c.must("dpkg", "-i", debNext)
+			running(c)
+			if pid == old {
+				c.t.Errorf("upgrade kept PID %d: not restarted", pid)
+			}
+		}},
 		{"remove-stops", func(c *container) {
 			c.must("dpkg", "-r", name)
 			c.waitNoProcess(comm)
@@ -176,6 +186,44 @@ func TestDebSysV(t *testing.T) {
 					c.t.Errorf("%s left after purge", f)
 				}
 			}
+		}},
+	})
+}
+
+// TestDebImageBuild installs the .deb the way an image build does: no init
+// running, no runlevel, a policy-rc.d that forbids starting anything. The
+// install must succeed without starting the service; booting the image
+// with systemd afterwards must start it.
+func TestDebImageBuild(t *testing.T) {
+	p := artifacts.get(t, variant{})
+	s := p.Spec
+	unit, comm, addr := s.Name+".service", filepath.Base(s.Exec), listenAddr(t, s)
+	c := startContainer(t, rootfsDir, noInit)
+	deb := c.copyIn(p.Deb, "/root")
+
+	runSteps(t, c, []step{
+		{"install-without-init", func(c *container) {
+			c.writeFile("/usr/sbin/policy-rc.d", []byte("#!/bin/sh\nexit 101\n"), 0o755)
+			r := c.exec("dpkg", "-i", deb)
+			if r.err != nil {
+				c.t.Fatalf("%v", r)
+			}
+			if p := c.pids(comm); len(p) > 0 {
+				c.t.Errorf("%s started during an image build: PIDs %v", comm, p)
+			}
+			if !slices.ContainsFunc(c.wantLinks(unit), func(l string) bool { return strings.Contains(l, ".wants/") }) {
+				c.t.Errorf("%s not enabled for the first boot", unit)
+			}
+			if len(c.rcLinks(s.Name)) == 0 {
+				c.t.Errorf("no rc.d links for /etc/init.d/%s", s.Name)
+			}
+		}},
+		{"first-boot-starts", func(c *container) {
+			c.must("rm", "/usr/sbin/policy-rc.d")
+			c.restart(bootSystemd)
+			st := c.waitActive(unit)
+			c.checkArgv(st.MainPID, s)
+			c.echo(addr)
 		}},
 	})
 }
