@@ -20,7 +20,10 @@
 // Values systemd cannot read back unchanged are refused with an error
 // wrapping ErrUnrepresentable rather than altered: a Description= with
 // surrounding white space or a trailing backslash, and any line longer
-// than MaxLineLen (older systemd truncates long lines).
+// than MaxLineLen (older systemd truncates long lines). Values written
+// without quoting (name, user, group, paths, unit names, limits, enums) are
+// checked again even though spec.Build guarantees them, so a Spec built by
+// hand cannot add lines or settings to a unit.
 //
 // # Hardening
 //

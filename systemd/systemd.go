@@ -80,8 +80,8 @@ func (g *Generator) Service(w io.Writer, s *spec.Spec) error {
 // per listen address. It returns ErrNoListen when s has none, or the error
 // of w.
 func (g *Generator) Socket(w io.Writer, s *spec.Spec) error {
-	if s == nil {
-		return errors.New("systemd: nil spec")
+	if err := checkSpec(s); err != nil {
+		return err
 	}
 	if len(s.Listen) == 0 {
 		return fmt.Errorf("%w: %s", ErrNoListen, s.Name)
@@ -199,14 +199,11 @@ const (
 )
 
 func newServiceView(s *spec.Spec) (*serviceView, error) {
-	if s == nil {
-		return nil, errors.New("systemd: nil spec")
+	if err := checkSpec(s); err != nil {
+		return nil, err
 	}
 	desc, err := description(s.Description)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkPath("exec", s.Exec); err != nil {
 		return nil, err
 	}
 	v := &serviceView{
@@ -349,20 +346,6 @@ func documentation(url string) string {
 		return ""
 	}
 	return escapeSpecifiers(url)
-}
-
-// checkPath refuses a program path that systemd would not take verbatim as
-// the first word of ExecStart=.
-func checkPath(field, p string) error {
-	if !path.IsAbs(p) {
-		return fmt.Errorf("%w: %s: %q is not an absolute path", ErrUnrepresentable, field, p)
-	}
-	if strings.IndexFunc(p, func(r rune) bool {
-		return !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'\%$;`, r)
-	}) >= 0 {
-		return fmt.Errorf("%w: %s: %q must not contain white space, quotes, backslashes, %%, $ or ;", ErrUnrepresentable, field, p)
-	}
-	return nil
 }
 
 // runPath maps the legacy /var/run prefix to /run, as systemd does itself

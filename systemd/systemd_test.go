@@ -368,6 +368,24 @@ func TestRefusesUnrepresentable(t *testing.T) {
 		"exec with space":                func(s *spec.Spec) { s.Exec = "/opt/my app/x" },
 		"exec with dollar":               func(s *spec.Spec) { s.Exec = "/opt/$x" },
 		"line too long":                  func(s *spec.Spec) { s.Args = []string{strings.Repeat("x", MaxLineLen)} },
+		// A Spec built by hand, not by spec.Build, must not inject settings.
+		"name injection":    func(s *spec.Spec) { s.Name = "x\nExecStartPre=/bin/evil" },
+		"empty name":        func(s *spec.Spec) { s.Name = "" },
+		"user injection":    func(s *spec.Spec) { s.User = "u\nUser=root" },
+		"group injection":   func(s *spec.Spec) { s.Group = "g g" },
+		"signal injection":  func(s *spec.Spec) { s.ReloadSignal = "HUP\nExecStartPre=/bin/evil" },
+		"after injection":   func(s *spec.Spec) { s.After = []string{"a.target\n[Service]"} },
+		"requires spaces":   func(s *spec.Spec) { s.Requires = []string{"a.target b.target"} },
+		"pidfile injection": func(s *spec.Spec) { s.PIDFile = "/run/x/x.pid\nUser=root" },
+		"workdir relative":  func(s *spec.Spec) { s.WorkingDirectory = "srv" },
+		"envfile percent":   func(s *spec.Spec) { s.EnvironmentFile = "/etc/%n" },
+		"limit injection":   func(s *spec.Spec) { s.Limits = []spec.Limit{{Name: "nofile", Value: "1\nUser=root"}} },
+		"unknown limit":     func(s *spec.Spec) { s.Limits = []spec.Limit{{Name: "bogus", Value: "1"}} },
+		"listen injection":  func(s *spec.Spec) { s.Listen = []spec.Listen{{Network: spec.NetworkUnix, Path: "/run/a\nx"}} },
+		"type injection":    func(s *spec.Spec) { s.Type = "simple\nUser=root" },
+		"restart unknown":   func(s *spec.Spec) { s.Restart = "sometimes" },
+		"hardening empty":   func(s *spec.Spec) { s.Hardening = "" },
+		"stop timeout zero": func(s *spec.Spec) { s.StopTimeout = 0 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := buildSpec(t, goldenCases[0].yaml)

@@ -44,11 +44,6 @@ func randomArg(r *rand.Rand) string {
 	return b.String()
 }
 
-// xcheckCase is one unit of the cross-check and what systemd must read.
-type xcheckCase struct {
-	spec *spec.Spec
-}
-
 // TestAgainstSystemd renders hundreds of units with odd arguments,
 // environment values and descriptions, loads them all with the real
 // systemd in test mode (systemd --test, which parses the units and dumps
