@@ -1,0 +1,248 @@
+package supervise
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The test binary doubles as the worker: TestMain turns into one when
+// SUPERVISE_TEST_WORKER names a behaviour.
+func TestMain(m *testing.M) {
+	switch os.Getenv("SUPERVISE_TEST_WORKER") {
+	case "":
+		os.Exit(m.Run())
+	case "exit":
+		os.Exit(3)
+	case "sleep":
+		// Record every forwarded signal, one per line; exit on TERM.
+		out, _ := os.OpenFile(os.Getenv("SUPERVISE_TEST_LOG"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		sigs := make(chan os.Signal, 8)
+		signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM)
+		fmt.Fprintf(out, "start %d\n", os.Getpid())
+		for s := range sigs {
+			fmt.Fprintf(out, "%s\n", unix.SignalName(s.(syscall.Signal)))
+			if s == syscall.SIGTERM {
+				os.Exit(0)
+			}
+		}
+	}
+}
+
+type fixture struct {
+	cfg  Config
+	log  string
+	mu   sync.Mutex
+	pids []int
+}
+
+func newFixture(t *testing.T, behaviour string) *fixture {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{log: filepath.Join(t.TempDir(), "worker.log")}
+	f.cfg = Config{
+		Path:  exe,
+		Env:   append(os.Environ(), "SUPERVISE_TEST_WORKER="+behaviour, "SUPERVISE_TEST_LOG="+f.log),
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Logf:  t.Logf,
+		Started: func(pid, n int) {
+			f.mu.Lock()
+			f.pids = append(f.pids, pid)
+			f.mu.Unlock()
+		},
+	}
+	return f
+}
+
+func (f *fixture) started() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.pids...)
+}
+
+// waitFor polls cond for test synchronisation (not as an assertion on time).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func (f *fixture) logLines() []string {
+	b, _ := os.ReadFile(f.log)
+	return strings.Fields(string(b))
+}
+
+func assertNoChildren(t *testing.T) {
+	t.Helper()
+	if pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil); !errors.Is(err, unix.ECHILD) {
+		t.Fatalf("a child is left over (wait4 = %d, %v): zombie or running worker", pid, err)
+	}
+}
+
+func TestRestartAfterKillAndStop(t *testing.T) {
+	f := newFixture(t, "sleep")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		e   Exit
+		err error
+	}
+	res := make(chan result, 1)
+	go func() { e, err := Run(ctx, f.cfg); res <- result{e, err} }()
+	waitFor(t, "first worker", func() bool { return len(f.started()) == 1 && len(f.logLines()) >= 2 })
+	first := f.started()[0]
+	if err := unix.Kill(first, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "restart", func() bool { return len(f.started()) == 2 })
+	second := f.started()[1]
+	if second == first {
+		t.Fatal("same pid after restart")
+	}
+	// The killed worker was reaped by the supervisor: no zombie left.
+	if err := unix.Kill(first, 0); !errors.Is(err, unix.ESRCH) {
+		t.Fatalf("killed worker %d still exists (zombie?): %v", first, err)
+	}
+	cancel() // like SIGTERM to the angel: TERM to the worker, no restart
+	r := <-res
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if !r.e.Stopped || r.e.PID != second || r.e.ExitCode() != 0 {
+		t.Fatalf("exit = %+v (code %d)", r.e, r.e.ExitCode())
+	}
+	assertNoChildren(t)
+}
+
+func TestStartLimit(t *testing.T) {
+	f := newFixture(t, "exit")
+	f.cfg.StartLimitBurst = 3
+	e, err := Run(context.Background(), f.cfg)
+	if !errors.Is(err, ErrStartLimit) {
+		t.Fatalf("Run = %v, want ErrStartLimit", err)
+	}
+	if n := len(f.started()); n != 3 {
+		t.Fatalf("%d starts, want 3", n)
+	}
+	if e.Code != 3 {
+		t.Fatalf("last exit %+v", e)
+	}
+	assertNoChildren(t)
+}
+
+func TestPolicyNoAndExitCode(t *testing.T) {
+	f := newFixture(t, "exit")
+	f.cfg.Restart = RestartNo
+	e, err := Run(context.Background(), f.cfg)
+	if err != nil || len(f.started()) != 1 || e.ExitCode() != 3 {
+		t.Fatalf("Run = %+v, %v after %d starts", e, err, len(f.started()))
+	}
+}
+
+func TestForwardSignals(t *testing.T) {
+	f := newFixture(t, "sleep")
+	res := make(chan error, 1)
+	go func() { _, err := Run(context.Background(), f.cfg); res <- err }()
+	waitFor(t, "worker", func() bool { return len(f.logLines()) >= 2 })
+	for _, s := range []syscall.Signal{unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2} {
+		unix.Kill(os.Getpid(), s) // the supervisor's handler takes it
+		waitFor(t, unix.SignalName(s)+" forwarded", func() bool {
+			l := f.logLines()
+			return l[len(l)-1] == unix.SignalName(s)
+		})
+	}
+	unix.Kill(os.Getpid(), unix.SIGTERM)
+	if err := <-res; err != nil {
+		t.Fatal(err)
+	}
+	if l := f.logLines(); l[len(l)-1] != "SIGTERM" || len(f.started()) != 1 {
+		t.Fatalf("log %q after %d starts", l, len(f.started()))
+	}
+	assertNoChildren(t)
+}
+
+func TestNotFound(t *testing.T) {
+	cfg := Config{Path: "/nonexistent/worker", Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
+	if _, err := Run(context.Background(), cfg); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Run = %v, want ErrNotExist", err)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	var got []time.Duration
+	d := time.Duration(0)
+	for range 6 {
+		d = nextBackoff(d, 100*time.Millisecond, time.Second)
+		got = append(got, d)
+	}
+	want := []time.Duration{100, 200, 400, 800, 1000, 1000}
+	for i := range want {
+		if got[i] != want[i]*time.Millisecond {
+			t.Fatalf("backoff sequence %v", got)
+		}
+	}
+	if d := nextBackoff(0, 0, time.Second); d != 0 {
+		t.Fatalf("zero backoff grew to %v", d)
+	}
+	if d := nextBackoff(time.Second, time.Second, 0); d != time.Second {
+		t.Fatalf("no max: %v", d)
+	}
+}
+
+func TestStartLimitWindow(t *testing.T) {
+	l := startLimit{burst: 2, interval: time.Minute}
+	t0 := time.Unix(1000, 0)
+	if !l.allow(t0) || !l.allow(t0.Add(time.Second)) || l.allow(t0.Add(2*time.Second)) {
+		t.Fatal("third start within the window allowed")
+	}
+	if !l.allow(t0.Add(61 * time.Second)) {
+		t.Fatal("start after the window refused")
+	}
+	if off := (startLimit{burst: -1}); !off.allow(t0) {
+		t.Fatal("disabled limit refused")
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	crash, clean := Exit{Code: 1}, Exit{}
+	killed := Exit{Code: -1, Signal: unix.SIGKILL}
+	cases := []struct {
+		p    Policy
+		e    Exit
+		want bool
+	}{
+		{RestartOnFailure, crash, true}, {RestartOnFailure, killed, true}, {RestartOnFailure, clean, false},
+		{RestartAlways, clean, true}, {RestartNo, crash, false},
+	}
+	for _, c := range cases {
+		if got := c.p.shouldRestart(c.e); got != c.want {
+			t.Errorf("%s.shouldRestart(%v) = %v", c.p, c.e, got)
+		}
+	}
+	if _, err := ParsePolicy("sometimes"); !errors.Is(err, ErrConfig) {
+		t.Errorf("ParsePolicy(bad) = %v", err)
+	}
+	if killed.String() != "killed by signal 9 (SIGKILL)" || crash.String() != "exited with status 1" {
+		t.Errorf("strings %q %q", killed, crash)
+	}
+	if (Exit{Signal: unix.SIGTERM, Stopped: true}).ExitCode() != 0 || killed.ExitCode() != 137 {
+		t.Error("ExitCode mapping")
+	}
+}
