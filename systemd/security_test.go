@@ -110,7 +110,7 @@ func TestHardeningSettings(t *testing.T) {
 			"ProtectHostname": {"yes"}, "RestrictSUIDSGID": {"yes"}, "RestrictRealtime": {"yes"},
 			"RestrictNamespaces": {"yes"}, "LockPersonality": {"yes"}, "SystemCallArchitectures": {"native"},
 			"SystemCallFilter": {"@system-service"}, "SystemCallErrorNumber": {"EPERM"},
-			"RestrictAddressFamilies": {"AF_UNIX AF_INET AF_INET6"},
+			"RestrictAddressFamilies": {"AF_UNIX AF_INET AF_INET6 AF_NETLINK"},
 			"StateDirectory":          {"echod"}, "LogsDirectory": {"echod"},
 		},
 	}
@@ -119,6 +119,7 @@ func TestHardeningSettings(t *testing.T) {
 		strict[k] = v
 	}
 	strict["ProtectSystem"] = []string{"strict"}
+	strict["RestrictAddressFamilies"] = []string{"AF_UNIX AF_INET AF_INET6"}
 	strict["SystemCallFilter"] = []string{"@system-service", "~@privileged @resources"}
 	for k, v := range map[string]string{
 		"ProtectProc": "invisible", "ProcSubset": "pid", "PrivateUsers": "yes", "MemoryDenyWriteExecute": "yes",

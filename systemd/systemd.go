@@ -288,6 +288,11 @@ func newHardeningView(s *spec.Spec, pidDir string) hardeningView {
 			h.PrivateTmp = false
 		}
 	}
+	if !h.Strict {
+		// Listing interfaces (getifaddrs, Go's net.Interfaces) needs
+		// netlink; only strict assumes the daemon never does.
+		h.AddressFamilies += " AF_NETLINK"
+	}
 	if !strings.HasPrefix(pidDir, "/run/") && pidDir != "/run" {
 		h.ReadWritePaths = append(h.ReadWritePaths, "-"+escapeSpecifiers(pidDir))
 	}
