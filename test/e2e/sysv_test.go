@@ -100,7 +100,11 @@ func TestDebSysV(t *testing.T) {
 	var pid int
 
 	running := func(c *container) {
-		c.wantStatus(name, 0)
+		if r := c.exec("/etc/init.d/"+name, "status"); r.code != 0 {
+			// Say why: trace a start attempt.
+			x := c.sh("sh -x /etc/init.d/" + name + " start 2>&1 | tail -n 25")
+			c.t.Fatalf("status exit %d, want 0: %v\ntrace of a start attempt:\n%s", r.code, r, x.stdout)
+		}
 		pid = c.onePID(comm)
 		if fp := c.pidFromFile(s.PIDFile); fp != pid {
 			c.t.Fatalf("pidfile %s says %d, the running %s is %d", s.PIDFile, fp, comm, pid)
