@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os/user"
+	"slices"
 	"strconv"
 	"syscall"
 )
@@ -23,7 +24,8 @@ var ErrNotDropped = errors.New("privdrop: privileges were not dropped")
 
 // Lookup resolves name (a user name or numeric uid) and group (a group
 // name or numeric gid; "" means the user's primary group) to a Credential
-// whose Groups are the user's supplementary groups. Errors wrap
+// whose Groups are what initgroups(3) would set: every group listing the
+// user, plus the chosen gid. Errors wrap
 // user.UnknownUserError / user.UnknownGroupError or parse failures.
 func Lookup(name, group string) (*syscall.Credential, error) {
 	u, err := user.Lookup(name)
@@ -55,8 +57,9 @@ func Lookup(name, group string) (*syscall.Credential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("privdrop: groups of %q: %w", name, err)
 	}
+	cred.Groups = append(cred.Groups, cred.Gid)
 	for _, s := range ids {
-		if g, err := strconv.ParseUint(s, 10, 32); err == nil && uint32(g) != cred.Gid {
+		if g, err := strconv.ParseUint(s, 10, 32); err == nil && !slices.Contains(cred.Groups, uint32(g)) {
 			cred.Groups = append(cred.Groups, uint32(g))
 		}
 	}

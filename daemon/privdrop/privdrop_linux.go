@@ -8,14 +8,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Drop sets the supplementary groups, gid and uid of the whole process (all
-// threads) to cred, in that order, then verifies the result: real and
+// Drop sets the supplementary groups (exactly cred.Groups), gid and uid of
+// the whole process (all threads) to cred, in that order, then verifies the result: real and
 // effective ids match, the groups are exactly cred's, and when the target
 // is not root, setuid(0) and setgid(0) fail. It returns ErrNotDropped
 // (wrapped) when the verification fails, or the failing call's error.
 func Drop(cred *syscall.Credential) error {
-	groups := make([]int, 0, len(cred.Groups)+1)
-	groups = append(groups, int(cred.Gid))
+	groups := make([]int, 0, len(cred.Groups))
 	for _, g := range cred.Groups {
 		groups = append(groups, int(g))
 	}
