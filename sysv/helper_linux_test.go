@@ -29,7 +29,12 @@ const (
 	roleInit     = "init"     // PID 1 of a test PID namespace: reaps, exits on stdin EOF
 	roleRecorder = "recorder" // records argv, env, ids; records HUP; exits on TERM
 	roleStubborn = "stubborn" // like recorder, but records and ignores TERM
+	roleForker   = "forker"   // a forking daemon: starts roleForked, waits for its pidfile, exits
+	roleForked   = "forked"   // writes its pid to $DAEMONCTL_SYSV_PIDFILE, then records
 )
+
+// pidfileEnv names the pidfile a forked recorder writes.
+const pidfileEnv = "DAEMONCTL_SYSV_PIDFILE"
 
 // helperBin is a copy of the test binary that every account can execute
 // (go test's own build directory is private to root); set by TestMain.
@@ -41,6 +46,14 @@ func TestMain(m *testing.M) {
 		os.Exit(runInit())
 	case roleRecorder, roleStubborn:
 		os.Exit(runRecorder(os.Getenv(roleEnv) == roleStubborn))
+	case roleForker:
+		os.Exit(runForker())
+	case roleForked:
+		pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+		if err := os.WriteFile(os.Getenv(pidfileEnv), pid, 0o644); err != nil {
+			os.Exit(3)
+		}
+		os.Exit(runRecorder(false))
 	}
 	dir, cleanup, err := publicCopy()
 	if err != nil {
@@ -96,6 +109,31 @@ func runInit() int {
 	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	return 0
+}
+
+// runForker behaves like a classic forking daemon: it starts the real
+// program in a session of its own, waits until that wrote its pidfile, and
+// exits.
+func runForker() int {
+	self, err := os.Executable()
+	if err != nil {
+		return 1
+	}
+	pidfile := os.Getenv(pidfileEnv)
+	_ = os.Remove(pidfile)
+	cmd := exec.Command(self, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), roleEnv+"="+roleForked)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 1
+	}
+	for i := 0; i < 1000; i++ {
+		if data, err := os.ReadFile(pidfile); err == nil && len(data) > 0 && data[len(data)-1] == '\n' {
+			return 0
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return 1
 }
 
 // record is one line a recorder writes.

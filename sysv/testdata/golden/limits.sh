@@ -283,7 +283,17 @@ do_start() {
 		launch "$ENVFILE" "$@" </dev/null >/dev/null 2>&1 &
 		launcher=$!
 	fi
-	wait_started "$launcher" || return 1
+	if ! wait_started "$launcher"; then
+		# Leave nothing half-started behind: the process we just launched
+		# never became a running $DAEMON.
+		if [ "$FORKING" = 0 ]; then
+			if [ -n "$PID" ] && alive "$PID"; then
+				kill -TERM "$PID" 2>/dev/null
+			fi
+			rm -f "$PIDFILE"
+		fi
+		return 1
+	fi
 	return 0
 }
 
