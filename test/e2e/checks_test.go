@@ -197,3 +197,21 @@ func (c *container) checkArgvContains(pid int, s *spec.Spec) {
 	}
 	c.t.Fatalf("argv of PID %d = %q, does not contain the spec's args %q", pid, got, s.Args)
 }
+
+// waitJournal polls the journal entries matching match (a journalctl field
+// match such as _PID=42) for up to five seconds until one contains text.
+func (c *container) waitJournal(match, text string) bool {
+	c.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out := c.exec("journalctl", "--no-pager", "-o", "cat", match).stdout
+		if strings.Contains(out, text) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			c.t.Logf("journal for %s:\n%s", match, tail(out, 20))
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -110,6 +110,10 @@ func TestDebSystemd(t *testing.T) {
 			if !c.journalHas(unit, "Reloaded ") {
 				c.t.Errorf("journal of %s has no Reloaded line", unit)
 			}
+			// The program itself saw the reload signal: its own log says so.
+			if !c.waitJournal(fmt.Sprintf("_PID=%d", pid), "reload") {
+				c.t.Errorf("no reload message from %s (PID %d) in the journal", s.Name, pid)
+			}
 			c.echo(addr)
 		}},
 		{"kill-9-restarts", func(c *container) {
