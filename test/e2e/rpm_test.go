@@ -34,7 +34,11 @@ func TestRPMSystemd(t *testing.T) {
 			c.checkArgv(before.MainPID, s)
 		}},
 		{"upgrade-restarts", func(c *container) {
+			c.mustSh("echo '# e2e local change' >> " + s.EnvironmentFile)
 			c.must("rpm", "-U", "--nodeps", rpm2)
+			if !strings.Contains(c.must("cat", s.EnvironmentFile), "# e2e local change") {
+				c.t.Errorf("rpm -U lost the local change to %s (config(noreplace))", s.EnvironmentFile)
+			}
 			q := strings.TrimSpace(c.must("rpm", "-q", "--qf", "%{VERSION}", s.Name))
 			if q != v2.Spec.Package.Version {
 				c.t.Fatalf("rpm -q after upgrade: version %q, want %q", q, v2.Spec.Package.Version)
