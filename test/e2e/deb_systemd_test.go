@@ -84,6 +84,9 @@ func TestDebSystemd(t *testing.T) {
 		{"install", func(c *container) {
 			c.must("dpkg", "-i", deb)
 			installed(c)
+			if conf := c.must("dpkg-query", "-W", "-f", "${Conffiles}", s.Name); !strings.Contains(conf, " "+s.EnvironmentFile+" ") {
+				c.t.Errorf("%s is not a conffile of %s: %q", s.EnvironmentFile, s.Name, conf)
+			}
 			if s.User != "" {
 				c.must("getent", "passwd", s.User)
 				uid := strings.TrimSpace(c.must("id", "-u", s.User))

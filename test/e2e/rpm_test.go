@@ -32,6 +32,9 @@ func TestRPMSystemd(t *testing.T) {
 			}
 			c.echo(addr)
 			c.checkArgv(before.MainPID, s)
+			if conf := c.must("rpm", "-qc", s.Name); !strings.Contains(conf, s.EnvironmentFile+"\n") {
+				c.t.Errorf("rpm -qc %s does not list %s:\n%s", s.Name, s.EnvironmentFile, conf)
+			}
 		}},
 		{"upgrade-restarts", func(c *container) {
 			c.mustSh("echo '# e2e local change' >> " + s.EnvironmentFile)
