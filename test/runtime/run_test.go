@@ -1,0 +1,398 @@
+package runtimetest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY returns a new pseudo-terminal pair.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skip("no /dev/ptmx:", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
+}
+
+// The launcher runs in a session with a real controlling terminal; the
+// daemon must end up in a session of its own without a terminal, not
+// leading it, with only its own descriptors, reparented to us.
+func TestRunDaemonSessionUnderPTY(t *testing.T) {
+	cases := map[string]func(pidfile string) *exec.Cmd{
+		// sh leads the terminal's session; daemonctl is not a group
+		// leader there, so it calls setsid itself.
+		"setsid in place": func(p string) *exec.Cmd {
+			return exec.Command("sh", "-c", `"$0" run --daemon --pidfile "$1" -- sleep 1000`, dctl, p)
+		},
+		// daemonctl leads the terminal's session: the re-exec stage.
+		"re-exec stage": func(p string) *exec.Cmd {
+			return exec.Command(dctl, "run", "--daemon", "--pidfile", p, "--", "sleep", "1000")
+		},
+	}
+	for name, mk := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, tty := openPTY(t)
+			p := filepath.Join(t.TempDir(), "d.pid")
+			stopAtCleanup(t, p)
+			cmd := mk(p)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("launcher: %v", err)
+			}
+			pid := readPID(t, p)
+			st, err := procStat(pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			launcher, _ := procStat(os.Getpid())
+			if st.ttyNr != 0 {
+				t.Errorf("daemon has controlling tty %#x", st.ttyNr)
+			}
+			if st.sid == pid {
+				t.Errorf("daemon %d leads its session", pid)
+			}
+			if st.sid == launcher.sid {
+				t.Errorf("daemon still in the test's session %d", st.sid)
+			}
+			if st.pgrp != pid {
+				t.Errorf("daemon pgrp %d, want its own %d", st.pgrp, pid)
+			}
+			if st.ppid != os.Getpid() {
+				t.Errorf("daemon ppid %d, want the subreaper %d", st.ppid, os.Getpid())
+			}
+			if cwd, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd"); cwd != "/" {
+				t.Errorf("cwd %q", cwd)
+			}
+			status := readFile(t, "/proc/"+strconv.Itoa(pid)+"/status")
+			if !strings.Contains(status, "Umask:\t0022") {
+				t.Errorf("umask not 022:\n%s", status)
+			}
+			// SIGHUP must not stay ignored (bit 0 of SigIgn).
+			for _, line := range strings.Split(status, "\n") {
+				if v, ok := strings.CutPrefix(line, "SigIgn:\t"); ok {
+					if mask, _ := strconv.ParseUint(v, 16, 64); mask&1 != 0 {
+						t.Errorf("daemon ignores SIGHUP (SigIgn %s)", v)
+					}
+				}
+			}
+			fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+			var got []string
+			for _, fd := range fds {
+				target, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name())
+				got = append(got, fd.Name()+"="+target)
+			}
+			want := []string{"0=/dev/null", "1=/dev/null", "2=/dev/null", "3=" + p}
+			if !slices.Equal(got, want) {
+				t.Errorf("descriptors %v, want %v", got, want)
+			}
+			if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+				t.Fatalf("stop: %d %s", r.code, r.output)
+			}
+			waitGone(t, pid)
+		})
+	}
+}
+
+func TestConcurrentRunsOnOnePidfile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.pid")
+	stopAtCleanup(t, p)
+	const n = 20
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = run(t, nil, dctl, "run", "--daemon", "--pidfile", p, "--", "sleep", "1000")
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, r := range results {
+		switch {
+		case r.code == 0:
+			ok++
+		case r.code == 1 && strings.Contains(r.output, "already running (pid"):
+		default:
+			t.Errorf("unexpected result %d %q", r.code, r.output)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d launches succeeded, want exactly 1", ok)
+	}
+	pid := readPID(t, p)
+	var sleeps []int
+	for _, c := range children(os.Getpid()) {
+		if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(c) + "/cmdline"); string(cmdline) == "sleep\x001000\x00" {
+			sleeps = append(sleeps, c)
+		}
+	}
+	if len(sleeps) != 1 || sleeps[0] != pid {
+		t.Fatalf("running sleeps %v, pidfile says %d", sleeps, pid)
+	}
+}
+
+func TestStatusCodesAndStalePidfile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "d.pid")
+	stopAtCleanup(t, p)
+	status := func() result { return run(t, nil, dctl, "status", "--pidfile", p) }
+	if r := status(); r.code != 3 {
+		t.Fatalf("absent: %d %s", r.code, r.output)
+	}
+	// Stale: an unlocked pidfile naming a live process (this test). Only
+	// the lock counts, so the pid must never be signalled.
+	os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	if r := status(); r.code != 1 {
+		t.Fatalf("stale: %d %s", r.code, r.output)
+	}
+	if r := run(t, nil, dctl, "reload", "--pidfile", p); r.code != 1 {
+		t.Fatalf("reload of a stale pidfile: %d %s", r.code, r.output)
+	}
+	if r := run(t, nil, dctl, "run", "--daemon", "--pidfile", p, "--", "sleep", "1000"); r.code != 0 {
+		t.Fatalf("takeover: %d %s", r.code, r.output)
+	}
+	pid := readPID(t, p)
+	if pid == os.Getpid() {
+		t.Fatal("pidfile not rewritten")
+	}
+	if r := status(); r.code != 0 || !strings.Contains(r.output, strconv.Itoa(pid)) {
+		t.Fatalf("running: %d %s", r.code, r.output)
+	}
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	waitGone(t, pid)
+	if r := status(); r.code != 3 {
+		t.Fatalf("after stop: %d %s", r.code, r.output)
+	}
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop when not running: %d %s", r.code, r.output)
+	}
+	// Unknown: the path is not a pidfile at all.
+	os.Mkdir(p, 0o755)
+	if r := status(); r.code != 4 {
+		t.Fatalf("directory: %d %s", r.code, r.output)
+	}
+	os.Remove(p)
+	os.Symlink("/etc/passwd", p)
+	if r := status(); r.code != 4 {
+		t.Fatalf("symlink: %d %s", r.code, r.output)
+	}
+	if r := run(t, nil, dctl, "run", "--daemon", "--pidfile", p, "--", "sleep", "1000"); r.code != 1 {
+		t.Fatalf("run over a symlink: %d %s", r.code, r.output)
+	}
+}
+
+func TestRunFailsWithReason(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.pid")
+	r := run(t, nil, dctl, "run", "--daemon", "--pidfile", p, "--", "/nonexistent/prog")
+	if r.code != 1 || !strings.Contains(r.output, "/nonexistent/prog") {
+		t.Fatalf("missing program: %d %q", r.code, r.output)
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Fatal("failed start left a pidfile")
+	}
+	if r := run(t, nil, dctl, "run", "--daemon", "--umask", "9", "--", "sleep", "1"); r.code != 2 {
+		t.Fatalf("bad umask: %d %q", r.code, r.output)
+	}
+}
+
+func TestStopEscalatesToKILL(t *testing.T) {
+	dir := t.TempDir()
+	p, ready := filepath.Join(dir, "d.pid"), filepath.Join(dir, "ready")
+	stopAtCleanup(t, p)
+	self, _ := os.Executable()
+	env := []string{helperEnv + "=ignoreterm", "HELPER_READY=" + ready}
+	if r := run(t, env, dctl, "run", "--daemon", "--pidfile", p, "--", self); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	pid := readPID(t, p)
+	waitFor(t, "TERM ignored", func() bool { _, err := os.Stat(ready); return err == nil })
+	r := run(t, nil, dctl, "stop", "--pidfile", p, "--timeout", "200ms")
+	if r.code != 0 || !strings.Contains(r.output, "SIGKILL") {
+		t.Fatalf("stop: %d %q", r.code, r.output)
+	}
+	// Gone at return: at most a zombie waiting for us, its reaper.
+	if alive(pid) {
+		t.Fatalf("pid %d still alive after stop returned", pid)
+	}
+	if ws := waitGone(t, pid); ws.Signal() != unix.SIGKILL {
+		t.Fatalf("status %v", ws)
+	}
+	if r := run(t, nil, dctl, "status", "--pidfile", p); r.code != 3 {
+		t.Fatalf("status after stop: %d", r.code)
+	}
+}
+
+// worker returns the single live child of the angel.
+func worker(t *testing.T, angel int) int {
+	t.Helper()
+	var w []int
+	waitFor(t, "one worker", func() bool { w = children(angel); return len(w) == 1 })
+	return w[0]
+}
+
+func TestKeepaliveRestartsAfterKill9(t *testing.T) {
+	dir := t.TempDir()
+	p, log := filepath.Join(dir, "d.pid"), filepath.Join(dir, "angel.log")
+	stopAtCleanup(t, p)
+	if r := run(t, nil, dctl, "run", "--daemon", "--keepalive", "--backoff", "0", "--pidfile", p, "--stderr", log, "--", "sleep", "1000"); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	angel := readPID(t, p)
+	first := worker(t, angel)
+	if st, _ := procStat(first); st.sid == first || st.sid != func() int { s, _ := procStat(angel); return s.sid }() {
+		t.Errorf("worker session %d (worker %d, angel %d)", st.sid, first, angel)
+	}
+	unix.Kill(first, unix.SIGKILL)
+	var second int
+	waitFor(t, "a new worker", func() bool {
+		w := children(angel)
+		if len(w) == 1 && w[0] != first {
+			second = w[0]
+			return true
+		}
+		return false
+	})
+	if st, err := procStat(first); err == nil {
+		t.Fatalf("killed worker %d left behind in state %c", first, st.state)
+	}
+	if got := readPID(t, p); got != angel {
+		t.Fatalf("pidfile changed to %d after a restart", got)
+	}
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	if ws := waitGone(t, angel); ws.ExitStatus() != 0 {
+		t.Errorf("angel exit status %d after stop", ws.ExitStatus())
+	}
+	waitFor(t, "worker gone", func() bool { return !alive(second) })
+	text := readFile(t, log)
+	if !strings.Contains(text, "killed by signal 9 (SIGKILL) (max RSS") {
+		t.Errorf("log lacks the death line:\n%s", text)
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Error("pidfile left after stop")
+	}
+}
+
+func TestKeepaliveWorkerDiesWithAngel(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "d.pid")
+	stopAtCleanup(t, p)
+	if r := run(t, nil, dctl, "run", "--daemon", "--keepalive", "--pidfile", p, "--", "sleep", "1000"); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	angel := readPID(t, p)
+	w := worker(t, angel)
+	unix.Kill(angel, unix.SIGKILL)
+	waitGone(t, angel)
+	waitFor(t, "orphaned worker to die (PDEATHSIG)", func() bool {
+		reap(w)
+		return !alive(w)
+	})
+	if r := run(t, nil, dctl, "status", "--pidfile", p); r.code != 1 {
+		t.Fatalf("status after the angel was killed: %d (want 1: dead, pidfile exists)", r.code)
+	}
+}
+
+func TestKeepaliveStartLimit(t *testing.T) {
+	dir := t.TempDir()
+	p, log := filepath.Join(dir, "d.pid"), filepath.Join(dir, "angel.log")
+	stopAtCleanup(t, p)
+	r := run(t, nil, dctl, "run", "--daemon", "--keepalive", "--backoff", "0", "--start-limit-burst", "3",
+		"--pidfile", p, "--stderr", log, "--", "sh", "-c", "exit 7")
+	if r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	var angel int
+	if b, err := os.ReadFile(p); err == nil {
+		angel, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	waitFor(t, "the angel to give up", func() bool { return strings.Contains(readFile(t, log), "giving up") })
+	if angel > 0 {
+		if ws := waitGone(t, angel); ws.ExitStatus() == 0 {
+			t.Error("angel exited 0 after hitting the start limit")
+		}
+	}
+	text := readFile(t, log)
+	if strings.Count(text, "exited with status 7") != 3 || !strings.Contains(text, "start limit hit: 3 starts within 10s") {
+		t.Fatalf("log:\n%s", text)
+	}
+	waitFor(t, "pidfile removed", func() bool { _, err := os.Stat(p); return err != nil })
+}
+
+func TestKeepaliveForwardsSignals(t *testing.T) {
+	dir := t.TempDir()
+	p, log := filepath.Join(dir, "d.pid"), filepath.Join(dir, "signals.log")
+	stopAtCleanup(t, p)
+	self, _ := os.Executable()
+	env := []string{helperEnv + "=signals", "HELPER_LOG=" + log}
+	if r := run(t, env, dctl, "run", "--daemon", "--keepalive", "--pidfile", p, "--", self); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	angel := readPID(t, p)
+	waitFor(t, "worker start", func() bool { b, _ := os.ReadFile(log); return strings.HasPrefix(string(b), "start") })
+	lines := func() []string { b, _ := os.ReadFile(log); return strings.Fields(string(b)) }
+	for _, sig := range []string{"HUP", "USR1", "USR2"} {
+		if r := run(t, nil, dctl, "reload", "--pidfile", p, "--signal", sig); r.code != 0 {
+			t.Fatalf("reload %s: %d %s", sig, r.code, r.output)
+		}
+		waitFor(t, sig+" forwarded", func() bool { l := lines(); return l[len(l)-1] == "SIG"+sig })
+	}
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	if ws := waitGone(t, angel); ws.ExitStatus() != 0 {
+		t.Errorf("angel status %v", ws)
+	}
+	if l := lines(); !slices.Equal(l, []string{"start", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM"}) {
+		t.Fatalf("worker saw %v", l)
+	}
+}
+
+func TestRunAsNobody(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	p, log := filepath.Join(dir, "run", "d.pid"), filepath.Join(dir, "out.log")
+	stopAtCleanup(t, p)
+	if r := run(t, nil, dctl, "run", "--daemon", "--user", "nobody", "--pidfile", p, "--stdout", log, "--", "sleep", "1000"); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	status := readFile(t, "/proc/"+strconv.Itoa(readPID(t, p))+"/status")
+	for _, want := range []string{"Uid:\t65534\t65534\t65534\t65534", "Gid:\t65534\t65534\t65534\t65534", "Groups:\t65534 \n"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(log, &st); err != nil || st.Uid != 65534 {
+		t.Errorf("log file not given to nobody: %+v %v", st.Uid, err)
+	}
+}
