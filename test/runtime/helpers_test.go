@@ -163,7 +163,7 @@ func run(t *testing.T, env []string, bin string, args ...string) result {
 
 // stat is what /proc/PID/stat says about a process.
 type stat struct {
-	state                 byte
+	state                  byte
 	ppid, pgrp, sid, ttyNr int
 }
 

@@ -1,0 +1,265 @@
+package runtimetest
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// libEnv configures the library daemon helper.
+func libEnv(kv ...string) []string { return append([]string{helperEnv + "=lib"}, kv...) }
+
+func self(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+func TestLibraryClassicMode(t *testing.T) {
+	dir := t.TempDir()
+	p, log, info := filepath.Join(dir, "run", "lib.pid"), filepath.Join(dir, "lib.log"), filepath.Join(dir, "info")
+	stopAtCleanup(t, p)
+	env := libEnv("LIB_CLASSIC=1", "LIB_PIDFILE="+p, "LIB_LOG="+log, "LIB_INFO="+info)
+	if r := run(t, env, self(t), "-test.run=^$"); r.code != 0 {
+		t.Fatalf("launch: %d %s", r.code, r.output)
+	}
+	// The launcher returned only after the daemon called Ready, which it
+	// does after writing its facts.
+	facts := readFile(t, info)
+	pid := readPID(t, p)
+	if !strings.Contains(facts, "pid="+strconv.Itoa(pid)+" ") || !strings.Contains(facts, "cwd=/ umask=022") {
+		t.Fatalf("facts %q, pidfile %d", facts, pid)
+	}
+	st, _ := procStat(pid)
+	if st.sid == pid || st.ttyNr != 0 || st.ppid != os.Getpid() {
+		t.Errorf("daemon stat %+v (pid %d)", st, pid)
+	}
+	// A second instance fails at once with the holder's pid.
+	if r := run(t, env, self(t), "-test.run=^$"); r.code != 1 || !strings.Contains(r.output, "already running (pid "+strconv.Itoa(pid)+")") {
+		t.Fatalf("second instance: %d %q", r.code, r.output)
+	}
+	// logrotate: rename, HUP, a new file appears.
+	if err := os.Rename(log, log+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, nil, dctl, "reload", "--pidfile", p); r.code != 0 {
+		t.Fatalf("reload: %d %s", r.code, r.output)
+	}
+	waitFor(t, "reload hook", func() bool { b, _ := os.ReadFile(info + ".events"); return string(b) == "reload\n" })
+	waitFor(t, "new log file", func() bool { b, _ := os.ReadFile(log); return strings.Contains(string(b), "reloaded") })
+	if !strings.Contains(readFile(t, log+".1"), "serving") {
+		t.Errorf("old log lacks the start lines")
+	}
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	if ws := waitGone(t, pid); ws.ExitStatus() != 0 {
+		t.Errorf("daemon exit status %v", ws)
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Error("pidfile not removed at a clean exit")
+	}
+	if !strings.Contains(readFile(t, log), "stopping reason=SIGTERM") {
+		t.Errorf("log lacks the stop line:\n%s", readFile(t, log))
+	}
+}
+
+func TestLibraryStartErrorReachesLauncher(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lib.pid")
+	stopAtCleanup(t, p)
+	r := run(t, libEnv("LIB_CLASSIC=1", "LIB_PIDFILE="+p, "LIB_FAIL=cannot bind: boom"), self(t), "-test.run=^$")
+	if r.code != 1 || !strings.Contains(r.output, "cannot bind: boom") {
+		t.Fatalf("launch: %d %q", r.code, r.output)
+	}
+	waitFor(t, "pidfile removed", func() bool { _, err := os.Stat(p); return err != nil })
+}
+
+func TestLibraryKeepalive(t *testing.T) {
+	dir := t.TempDir()
+	p, info := filepath.Join(dir, "lib.pid"), filepath.Join(dir, "info")
+	stopAtCleanup(t, p)
+	env := libEnv("LIB_CLASSIC=1", "LIB_KEEPALIVE=1", "LIB_PIDFILE="+p, "LIB_INFO="+info)
+	if r := run(t, env, self(t), "-test.run=^$"); r.code != 0 {
+		t.Fatalf("launch: %d %s", r.code, r.output)
+	}
+	angel := readPID(t, p)
+	first := worker(t, angel)
+	if !strings.Contains(readFile(t, info), "pid="+strconv.Itoa(first)+" ") {
+		t.Fatalf("ready came from %q, worker is %d", readFile(t, info), first)
+	}
+	unix.Kill(first, unix.SIGKILL)
+	waitFor(t, "restarted worker", func() bool { w := children(angel); return len(w) == 1 && w[0] != first })
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	if ws := waitGone(t, angel); ws.ExitStatus() != 0 {
+		t.Errorf("angel status %v", ws)
+	}
+}
+
+func TestLibraryDropsToNobody(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
+	}
+	// t.TempDir's parent is private to root: nobody needs a way in.
+	dir, err := os.MkdirTemp("", "runtimetest-nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	p, info := filepath.Join(dir, "run", "lib.pid"), filepath.Join(dir, "info")
+	stopAtCleanup(t, p)
+	if r := run(t, libEnv("LIB_CLASSIC=1", "LIB_USER=nobody", "LIB_PIDFILE="+p, "LIB_INFO="+info), self(t), "-test.run=^$"); r.code != 0 {
+		t.Fatalf("launch: %d %s", r.code, r.output)
+	}
+	facts := readFile(t, info)
+	if !strings.Contains(facts, "uid=65534 euid=65534 gid=65534 groups=[65534] setuid0=false") {
+		t.Fatalf("facts %q", facts)
+	}
+	pid := readPID(t, p)
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	waitGone(t, pid)
+	if _, err := os.Stat(p); err == nil {
+		t.Error("the unprivileged daemon could not remove its pidfile")
+	}
+}
+
+// notifySocket listens where NOTIFY_SOCKET will point.
+func notifySocket(t *testing.T) (*net.UnixConn, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, path
+}
+
+// expect reads datagrams until one starts with want (skipping the
+// others, which it returns).
+func expect(t *testing.T, conn *net.UnixConn, want string) (skipped []string) {
+	t.Helper()
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("waiting for %q (got %q): %v", want, skipped, err)
+		}
+		if msg := string(buf[:n]); strings.HasPrefix(msg, want) {
+			return skipped
+		} else {
+			skipped = append(skipped, msg)
+		}
+	}
+}
+
+func TestLibraryNotifyProtocol(t *testing.T) {
+	conn, sock := notifySocket(t)
+	cmd := exec.Command(self(t), "-test.run=^$")
+	// WATCHDOG_PID unset: the pings are ours to send.
+	cmd.Env = append(os.Environ(), libEnv("NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=50000", "LIB_CLASSIC=1")...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Classic mode is overridden under systemd: the process stays ours.
+	expect(t, conn, "READY=1")
+	expect(t, conn, "STATUS=serving")
+	for range 3 {
+		expect(t, conn, "WATCHDOG=1")
+	}
+	cmd.Process.Signal(unix.SIGHUP)
+	expect(t, conn, "RELOADING=1\nMONOTONIC_USEC=")
+	expect(t, conn, "READY=1")
+	cmd.Process.Signal(unix.SIGTERM)
+	expect(t, conn, "STOPPING=1")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+func TestEchodSocketActivated(t *testing.T) {
+	conn, sock := notifySocket(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lnFile, _ := ln.(*net.TCPListener).File()
+	ln.Close()
+	// LISTEN_PID must be echod's pid: set it in a shell that then execs.
+	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$0" --listen 127.0.0.1:1`, echod)
+	cmd.Env = append(os.Environ(), "LISTEN_FDS=1", "LISTEN_FDNAMES=echo", "NOTIFY_SOCKET="+sock, "ECHOD_GREETING=hello from echod")
+	cmd.ExtraFiles = []*os.File{lnFile}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lnFile.Close()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	expect(t, conn, "READY=1")
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	if line, _ := r.ReadString('\n'); line != "hello from echod\n" {
+		t.Fatalf("greeting %q", line)
+	}
+	c.Write([]byte("ping\n"))
+	if line, _ := r.ReadString('\n'); line != "ping\n" {
+		t.Fatalf("echo %q", line)
+	}
+	cmd.Process.Signal(unix.SIGTERM)
+	expect(t, conn, "STOPPING=1")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("echod exit: %v", err)
+	}
+}
+
+func TestEchodClassic(t *testing.T) {
+	dir := t.TempDir()
+	p, log := filepath.Join(dir, "echod.pid"), filepath.Join(dir, "echod.log")
+	stopAtCleanup(t, p)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	if r := run(t, nil, echod, "--daemon", "--listen", addr, "--pidfile", p, "--log", log); r.code != 0 {
+		t.Fatalf("echod --daemon: %d %s", r.code, r.output)
+	}
+	pid := readPID(t, p)
+	c, err := net.Dial("tcp", addr) // listening already: it was ready when the launcher returned
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("abc\n"))
+	if line, _ := bufio.NewReader(c).ReadString('\n'); line != "abc\n" {
+		t.Fatalf("echo %q", line)
+	}
+	c.Close()
+	if r := run(t, nil, echod, "--daemon", "--listen", addr, "--pidfile", filepath.Join(dir, "other.pid")); r.code != 1 || !strings.Contains(r.output, "address already in use") {
+		t.Fatalf("second echod on a busy port: %d %q", r.code, r.output)
+	}
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	waitGone(t, pid)
+	if text := readFile(t, log); !strings.Contains(text, "listening") || !strings.Contains(text, "stopped") {
+		t.Fatalf("log:\n%s", text)
+	}
+}
