@@ -103,7 +103,8 @@ func TestDebSysV(t *testing.T) {
 		if r := c.exec("/etc/init.d/"+name, "status"); r.code != 0 {
 			// Say why: trace a start attempt.
 			x := c.sh("sh -x /etc/init.d/" + name + " start 2>&1 | tail -n 25")
-			c.t.Fatalf("status exit %d, want 0: %v\ntrace of a start attempt:\n%s", r.code, r, x.stdout)
+			lim := c.sh("echo nofile soft $(ulimit -Sn) hard $(ulimit -Hn); grep CapBnd /proc/self/status")
+			c.t.Fatalf("status exit %d, want 0: %v\ntrace of a start attempt:\n%s\ncontainer limits: %s", r.code, r, x.stdout, lim.stdout)
 		}
 		pid = c.onePID(comm)
 		if fp := c.pidFromFile(s.PIDFile); fp != pid {
