@@ -90,6 +90,13 @@ func FuzzScriptArgv(f *testing.F) {
 			}
 			return
 		}
+		shown := s.Description
+		if strings.TrimSpace(shown) == "" {
+			shown = s.Name // what the generator shows for a blank description
+		}
+		if err := checkHeader(script.String(), s.Name, shown); err != nil {
+			t.Fatalf("LSB header: %v", err)
+		}
 		path := filepath.Join(dir, "init")
 		if err := os.WriteFile(path, []byte(script.String()), 0o755); err != nil {
 			t.Fatal(err)
@@ -103,6 +110,7 @@ func FuzzScriptArgv(f *testing.F) {
 			t.Fatal(fuzzNS.err)
 		}
 		n := fuzzNS.ns
+		countRun(sh[0], useSSD)
 		runEnv := append(os.Environ(), "DAEMONCTL_NO_LSB=1")
 		if !useSSD {
 			runEnv = append(runEnv, "DAEMONCTL_NO_SSD=1")
@@ -119,7 +127,7 @@ func FuzzScriptArgv(f *testing.F) {
 		if code != 0 {
 			t.Fatalf("start under %v (ssd %v, user %v): exit %d\n%s", sh, useSSD, asUser, code, out)
 		}
-		if want := fmt.Sprintf("Starting %s: %s", s.Description, s.Name); !strings.Contains(out, want) {
+		if want := fmt.Sprintf("Starting %s: %s", shown, s.Name); !strings.Contains(out, want) {
 			t.Errorf("start printed %q, want it to contain %q", out, want)
 		}
 		var recs []record
@@ -140,6 +148,22 @@ func FuzzScriptArgv(f *testing.F) {
 			}
 		}
 	})
+}
+
+// countRun appends a line to $DAEMONCTL_SYSV_FUZZ_LOG, when set, for every
+// input that got as far as running the script, so that a fuzzing session
+// can report how many did.
+func countRun(shell string, useSSD bool) {
+	path := os.Getenv("DAEMONCTL_SYSV_FUZZ_LOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s ssd=%v\n", shell, useSSD)
 }
 
 // splitNUL splits a NUL-separated list; the empty string is no entries.

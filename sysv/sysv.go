@@ -219,7 +219,7 @@ func newView(s *spec.Spec) (*view, error) {
 		ReloadSignal:     s.ReloadSignal,
 		Environment:      s.Environment,
 	}
-	if v.Description == "" {
+	if strings.TrimSpace(v.Description) == "" {
 		v.Description = s.Name
 	}
 	v.RequiredStart, v.ShouldStart = facilities(s)

@@ -117,6 +117,9 @@ func TestGolden(t *testing.T) {
 	for name, s := range goldenCases(t) {
 		t.Run(name, func(t *testing.T) {
 			got := render(t, s)
+			if err := checkHeader(string(got), s.Name, s.Description); err != nil {
+				t.Errorf("LSB header: %v", err)
+			}
 			path := filepath.Join("testdata", "golden", name+".sh")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
