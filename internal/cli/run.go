@@ -205,8 +205,7 @@ func runAngel(opts runOptions, restart supervise.Policy, path string, cred *sysc
 		}
 		aopts.Pidfile = abs
 	}
-	// The angel shows as daemonctl in ps, not as "exe".
-	self, err := os.Executable()
+	self, err := angelExecutable()
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
@@ -230,6 +229,23 @@ func runAngel(opts runOptions, restart supervise.Policy, path string, cred *sysc
 		return fmt.Errorf("run: %w", err)
 	}
 	return nil
+}
+
+// angelExecutable picks the program that runs the angel stage: a
+// daemonctl-angel installed next to daemonctl when there is one (a binary
+// with nothing but the angel in it stays far smaller in memory than the
+// whole CLI with its package initialisation), else daemonctl itself. The
+// real path rather than /proc/self/exe, so that ps shows a name.
+func angelExecutable() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	small := filepath.Join(filepath.Dir(self), "daemonctl-angel")
+	if st, err := os.Stat(small); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		return small, nil
+	}
+	return self, nil
 }
 
 // runForeground replaces daemonctl with PROG, keeping the pid (and so the
