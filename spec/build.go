@@ -288,6 +288,9 @@ func (v *validator) check(s *Spec) {
 		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
 	}
 	v.text("description", s.Description, 200)
+	if strings.TrimSpace(s.Description) != s.Description || strings.HasSuffix(s.Description, "\\") {
+		v.fail("description", "must not start or end with white space or end with a backslash")
+	}
 	if s.Exec == "" {
 		v.fail("exec", "is required")
 	} else {

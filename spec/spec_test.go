@@ -186,6 +186,8 @@ func TestErrors(t *testing.T) {
 		{"exec newline", "name: a\nexec: \"/usr/bin/a\\nb\"\n", "daemon.yaml:2: exec: must not contain control characters"},
 		{"description newline", minimal + "description: \"a\\nb\"\n", "daemon.yaml:3: description: must be one line"},
 		{"description long", minimal + "description: " + strings.Repeat("d", 201) + "\n", "daemon.yaml:3: description: must be at most 200 bytes"},
+		{"description padded", minimal + "description: \" x\"\n", "daemon.yaml:3: description: must not start or end with white space"},
+		{"description backslash", minimal + "description: 'x\\'\n", "daemon.yaml:3: description: must not start or end with white space or end with a backslash"},
 		{"args not list", minimal + "args: --x\n", "daemon.yaml:3: args: must be a list, not a scalar"},
 		{"args item mapping", minimal + "args:\n  - a\n  - {b: c}\n", "daemon.yaml:5: args[1]: must be a string, not a mapping"},
 		{"args NUL", minimal + "args: [\"a\\0b\"]\n", "daemon.yaml:3: args[0]: must not contain a NUL byte"},
