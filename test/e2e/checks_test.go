@@ -215,3 +215,53 @@ func (c *container) waitJournal(match, text string) bool {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// environ returns the environment of a process in the container.
+func (c *container) environ(pid int) map[string]string {
+	c.t.Helper()
+	out := c.must("cat", fmt.Sprintf("/proc/%d/environ", pid))
+	env := map[string]string{}
+	for _, kv := range strings.Split(out, "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// checkEnviron fails the test unless the process has every variable of the
+// spec's environment (or the value given in override, which stands for the
+// environment file) and every extra one.
+func (c *container) checkEnviron(pid int, s *spec.Spec, override map[string]string) {
+	c.t.Helper()
+	env := c.environ(pid)
+	want := map[string]string{}
+	for _, v := range s.Environment {
+		want[v.Name] = v.Value
+	}
+	for k, v := range override {
+		want[k] = v
+	}
+	for k, v := range want {
+		if got, ok := env[k]; !ok || got != v {
+			c.t.Errorf("PID %d: %s=%q (set: %v), want %q", pid, k, got, ok, v)
+		}
+	}
+}
+
+// checkUser fails the test unless the process runs as user (uid and gid of
+// the account in the container); an empty user means root.
+func (c *container) checkUser(pid int, user string) {
+	c.t.Helper()
+	if user == "" {
+		user = "root"
+	}
+	uid := strings.TrimSpace(c.must("id", "-u", user))
+	gid := strings.TrimSpace(c.must("id", "-g", user))
+	status := c.must("cat", fmt.Sprintf("/proc/%d/status", pid))
+	for _, want := range []string{"\nUid:\t" + uid + "\t", "\nGid:\t" + gid + "\t"} {
+		if !strings.Contains(status, want) {
+			c.t.Fatalf("PID %d does not run as %s (uid %s gid %s):\n%s", pid, user, uid, gid, status)
+		}
+	}
+}

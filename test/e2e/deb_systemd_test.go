@@ -87,14 +87,22 @@ func TestDebSystemd(t *testing.T) {
 			if conf := c.must("dpkg-query", "-W", "-f", "${Conffiles}", s.Name); !strings.Contains(conf, " "+s.EnvironmentFile+" ") {
 				c.t.Errorf("%s is not a conffile of %s: %q", s.EnvironmentFile, s.Name, conf)
 			}
-			if s.User != "" {
-				c.must("getent", "passwd", s.User)
-				uid := strings.TrimSpace(c.must("id", "-u", s.User))
-				status := c.must("cat", fmt.Sprintf("/proc/%d/status", pid))
-				if !strings.Contains(status, "\nUid:\t"+uid+"\t") {
-					c.t.Fatalf("MainPID %d does not run as %s (uid %s):\n%s", pid, s.User, uid, status)
-				}
+			c.checkUser(pid, s.User)
+		}},
+		{"environment", func(c *container) {
+			c.checkEnviron(pid, s, nil)
+			// The environment file is read too and wins over the spec.
+			override := map[string]string{"E2E_FROM_ENVFILE": "yes"}
+			for _, v := range s.Environment {
+				override[v.Name] = "from the environment file"
 			}
+			for k, v := range override {
+				c.mustSh(fmt.Sprintf("echo '%s=\"%s\"' >> %s", k, v, s.EnvironmentFile))
+			}
+			c.must("systemctl", "restart", unit)
+			pid = c.waitActive(unit).MainPID
+			c.checkEnviron(pid, s, override)
+			c.echo(addr)
 		}},
 		{"argv", func(c *container) { c.checkArgv(pid, s) }},
 		{"security-strict", func(c *container) {

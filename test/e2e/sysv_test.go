@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -128,6 +129,20 @@ func TestDebSysV(t *testing.T) {
 			}
 			running(c)
 			c.checkArgvContains(pid, s)
+			c.checkUser(pid, s.User)
+		}},
+		{"environment", func(c *container) {
+			c.checkEnviron(pid, s, nil)
+			override := map[string]string{"E2E_FROM_ENVFILE": "yes"}
+			for _, v := range s.Environment {
+				override[v.Name] = "from the environment file"
+			}
+			for k, v := range override {
+				c.mustSh(fmt.Sprintf("echo '%s=\"%s\"' >> %s", k, v, s.EnvironmentFile))
+			}
+			c.wantAction(name, "restart")
+			running(c)
+			c.checkEnviron(pid, s, override)
 		}},
 		{"stop", func(c *container) {
 			c.wantAction(name, "stop")
