@@ -39,13 +39,23 @@
 // sourced after the spec's environment and so overrides it, as systemd's
 // EnvironmentFile= does.
 //
-// Non-goals: the script does not supervise or restart the program (restart,
-// restart_sec and watchdog_sec are systemd-only), does not wait for notify
-// readiness (notify and exec start like simple), does not provide socket
-// activation (listen) and applies no hardening.
+// Start waits until the program runs as $DAEMON (simple, exec), until it
+// sent READY=1 (notify, through start-stop-daemon --notify-await, dpkg 1.19.3
+// and later; the portable path cannot listen and treats notify like
+// simple) or until its pidfile names it (forking), for at most 60 seconds; a
+// program that dies is noticed at once. A failed start sends TERM to what it
+// launched and removes the pidfile it made. The exec must be the program
+// itself (or a #! script), not a wrapper that execs another binary: such a
+// process never counts as ours.
 //
-// Three environment variables exist for tests and should stay unset in
+// Non-goals: the script does not supervise or restart the program (restart,
+// restart_sec and watchdog_sec are systemd-only), does not provide socket
+// activation (listen) and applies no hardening. Variables of the
+// environment file reach the program only; the script does not read
+// DAEMON_OPTS-style settings from it.
+//
+// Four environment variables exist for tests and should stay unset in
 // production: DAEMONCTL_NO_SSD=1 forces the portable path,
 // DAEMONCTL_NO_LSB=1 skips /lib/lsb/init-functions, DAEMONCTL_PATH replaces
-// the script's PATH.
+// the script's PATH and DAEMONCTL_START_WAIT (seconds) the start wait.
 package sysv

@@ -75,30 +75,27 @@ func FuzzScriptArgv(f *testing.F) {
 			c.User = "nobody"
 			c.Group = groupOf(t, "nobody")
 		}
-		s, err := c.Build()
+		s, script, err := generate(t, g, c)
 		if err != nil {
-			var errs spec.Errors
-			if !errors.As(err, &errs) || len(errs) == 0 || errs[0].Field == "" || errs[0].Reason == "" {
-				t.Fatalf("spec rejected the input without naming a field: %v", err)
+			// Rejected, clearly. The arguments themselves are never refused
+			// (only NUL is, and NUL separates them here), so they still go
+			// through the shell, under a name, description and environment
+			// that pass.
+			c.Name, c.Description = "svc", ""
+			c.Environment = c.Environment[len(c.Environment)-2:]
+			if s, script, err = generate(t, g, c); err != nil {
+				t.Fatalf("safe values rejected: %v", err)
 			}
-			return
-		}
-		var script strings.Builder
-		if err := g.Script(&script, s); err != nil {
-			if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), ": ") {
-				t.Fatalf("generator error is not a clear ErrUnsafe: %v", err)
-			}
-			return
 		}
 		shown := s.Description
 		if strings.TrimSpace(shown) == "" {
 			shown = s.Name // what the generator shows for a blank description
 		}
-		if err := checkHeader(script.String(), s.Name, shown); err != nil {
+		if err := checkHeader(script, s.Name, shown); err != nil {
 			t.Fatalf("LSB header: %v", err)
 		}
 		path := filepath.Join(dir, "init")
-		if err := os.WriteFile(path, []byte(script.String()), 0o755); err != nil {
+		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		sh := fuzzShells[int(shell)%len(fuzzShells)]
@@ -148,6 +145,29 @@ func FuzzScriptArgv(f *testing.F) {
 			}
 		}
 	})
+}
+
+// generate builds the spec and renders its script. It fails the test when a
+// rejection does not name the field at fault; a clear rejection comes back
+// as the error.
+func generate(t testing.TB, g *Generator, c spec.Config) (*spec.Spec, string, error) {
+	t.Helper()
+	s, err := c.Build()
+	if err != nil {
+		var errs spec.Errors
+		if !errors.As(err, &errs) || len(errs) == 0 || errs[0].Field == "" || errs[0].Reason == "" {
+			t.Fatalf("spec rejected the input without naming a field: %v", err)
+		}
+		return nil, "", err
+	}
+	var script strings.Builder
+	if err := g.Script(&script, s); err != nil {
+		if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), ": ") || script.Len() != 0 {
+			t.Fatalf("generator error is not a clear ErrUnsafe (or output was written): %v", err)
+		}
+		return nil, "", err
+	}
+	return s, script.String(), nil
 }
 
 // countRun appends a line to $DAEMONCTL_SYSV_FUZZ_LOG, when set, for every

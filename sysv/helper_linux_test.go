@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,6 +33,9 @@ const (
 	roleForker   = "forker"   // a forking daemon: starts roleForked, waits for its pidfile, exits
 	roleForked   = "forked"   // writes its pid to $DAEMONCTL_SYSV_PIDFILE, then records
 )
+
+// noReadyEnv, when set, keeps a recorder from sending READY=1.
+const noReadyEnv = "DAEMONCTL_SYSV_NO_READY"
 
 // pidfileEnv names the pidfile a forked recorder writes.
 const pidfileEnv = "DAEMONCTL_SYSV_PIDFILE"
@@ -186,6 +190,13 @@ func runRecorder(stubborn bool) int {
 	}
 	r.Sid, _ = unix.Getsid(0)
 	write(r)
+	// Ready only once the record is written, so that a start that waits
+	// for readiness finds it.
+	if os.Getenv(noReadyEnv) == "" {
+		if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+			return 4
+		}
+	}
 	for s := range sigs {
 		name := unix.SignalName(s.(syscall.Signal))
 		write(record{Event: name})

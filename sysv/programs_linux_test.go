@@ -206,3 +206,43 @@ func TestStartFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestNotify: with start-stop-daemon, type notify waits for READY=1 and a
+// program that never sends it fails the start and is stopped; the portable
+// path cannot listen and starts it like simple.
+func TestNotify(t *testing.T) {
+	ssd := scenario{name: "dash/ssd", shell: []string{"dash"}, user: "nobody"}
+	t.Run("ready", func(t *testing.T) {
+		lc, _ := fixtureFor(t, ssd, roleRecorder, func(c *spec.Config, f fixture) { c.Type = "notify" })
+		lc.do("start", 0)
+		recs := readRecords(t, lc.f.records) // no waiting: start waited for readiness
+		if len(recs) != 1 || recs[0].Env["NOTIFY_SOCKET"] == "" {
+			t.Fatalf("records right after start: %+v; want the start record, made with NOTIFY_SOCKET set", recs)
+		}
+		lc.do("status", 0)
+		lc.do("stop", 0)
+	})
+	t.Run("never ready", func(t *testing.T) {
+		lc, _ := fixtureFor(t, ssd, roleRecorder, func(c *spec.Config, f fixture) {
+			c.Type = "notify"
+			c.Environment = append(c.Environment, spec.EnvVar{Name: noReadyEnv, Value: "1"})
+		})
+		lc.env = append(lc.env, "DAEMONCTL_START_WAIT=1")
+		lc.do("start", 1)
+		lc.waitRecords(2) // the start, then the TERM that abandoned it
+		if recs := readRecords(t, lc.f.records); recs[1].Event != "SIGTERM" {
+			t.Errorf("records %+v: want the unready program terminated", recs)
+		}
+		lc.do("status", 3)
+	})
+	t.Run("portable", func(t *testing.T) {
+		sc := scenario{name: "dash/portable", shell: []string{"dash"}, env: []string{"DAEMONCTL_NO_SSD=1"}, user: "nobody"}
+		lc, _ := fixtureFor(t, sc, roleRecorder, func(c *spec.Config, f fixture) { c.Type = "notify" })
+		lc.do("start", 0)
+		lc.waitRecords(1)
+		if env := readRecords(t, lc.f.records)[0].Env; env["NOTIFY_SOCKET"] != "" {
+			t.Errorf("portable start set NOTIFY_SOCKET=%s", env["NOTIFY_SOCKET"])
+		}
+		lc.do("stop", 0)
+	})
+}

@@ -29,9 +29,11 @@ var ErrUnsafe = errors.New("sysv: unsafe value")
 // templateName is the template the script is rendered from, in templates.FS.
 const templateName = "sysv-script.tmpl"
 
-// startWait is how long start waits for the program to run (non-forking
-// types) or to write its pidfile (forking).
-const startWait = 10 * time.Second
+// startWait is how long start waits at most for the program to run
+// (simple, exec), to report readiness (notify, where start-stop-daemon can
+// listen) or to write its pidfile (forking); a program that dies is noticed
+// at once.
+const startWait = 60 * time.Second
 
 // Generator renders LSB init scripts. The zero value is not usable; call New.
 // A Generator is safe for concurrent use.
@@ -106,7 +108,8 @@ type view struct {
 	Group            string
 	Forking          bool
 	StopTimeout      int // whole seconds, at least 1
-	StartWait        int // tenths of a second
+	Notify           bool
+	StartWait        int // whole seconds
 	ReloadSignal     string
 	Environment      []spec.EnvVar
 	Limits           []ulimit
@@ -215,7 +218,8 @@ func newView(s *spec.Spec) (*view, error) {
 		Group:            s.Group,
 		Forking:          s.Type == spec.TypeForking,
 		StopTimeout:      int((s.StopTimeout + time.Second - 1) / time.Second),
-		StartWait:        int(startWait / (time.Second / 10)),
+		Notify:           s.Type == spec.TypeNotify,
+		StartWait:        int(startWait / time.Second),
 		ReloadSignal:     s.ReloadSignal,
 		Environment:      s.Environment,
 	}

@@ -22,6 +22,7 @@
 #   DAEMONCTL_NO_SSD=1   never use start-stop-daemon (the portable path)
 #   DAEMONCTL_NO_LSB=1   do not source /lib/lsb/init-functions
 #   DAEMONCTL_PATH=DIRS  look tools up in DIRS instead of the standard PATH
+#   DAEMONCTL_START_WAIT=SECONDS  wait this long at most for a start
 
 PATH=${DAEMONCTL_PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
 export PATH
@@ -60,8 +61,13 @@ WORKDIR='/'
 RUN_USER=''
 RUN_GROUP=''
 FORKING=0
+NOTIFY=0
 STOP_TIMEOUT=10
-START_WAIT=100
+START_WAIT=60
+case ${DAEMONCTL_START_WAIT:-} in
+'' | *[!0-9]*) ;;
+*) START_WAIT=$DAEMONCTL_START_WAIT ;;
+esac
 RELOAD_SIGNAL='HUP'
 
 SSD=
@@ -155,7 +161,7 @@ wait_gone() {
 # process named in the pidfile is gone.
 wait_started() {
 	WAITED=0
-	while [ "$WAITED" -lt "$START_WAIT" ]; do
+	while [ "$WAITED" -lt $((START_WAIT * 10)) ]; do
 		pid_status && return 0
 		if [ -n "$PID" ]; then
 			alive "$PID" || return 1
@@ -234,6 +240,10 @@ do_start() {
 		if [ "$FORKING" = 0 ]; then
 			set -- --background --make-pidfile "$@"
 		fi
+		# Readiness of type notify: dpkg 1.19.3 and later listen for READY=1.
+		if [ "$NOTIFY" = 1 ] && "$SSD" --help 2>&1 | grep -q -e --notify-await; then
+			set -- --notify-await --notify-timeout "$START_WAIT" "$@"
+		fi
 		set -- "$SSD" --start --quiet --pidfile "$PIDFILE" --chdir "$WORKDIR" "$@"
 	else
 		set -- "$DAEMON" "$@"
@@ -271,23 +281,31 @@ do_start() {
 	# The environment, limits, umask and directory apply to the program only.
 	launcher=
 	if [ -n "$SSD" ] || [ "$FORKING" = 1 ]; then
-		(launch "$ENVFILE" "$@") </dev/null >/dev/null || return 1
+		if ! (launch "$ENVFILE" "$@") </dev/null >/dev/null; then
+			abandon
+			return 1
+		fi
 	else
 		launch "$ENVFILE" "$@" </dev/null >/dev/null 2>&1 &
 		launcher=$!
 	fi
 	if ! wait_started "$launcher"; then
-		# Leave nothing half-started behind: the process we just launched
-		# never became a running $DAEMON.
-		if [ "$FORKING" = 0 ]; then
-			if [ -n "$PID" ] && alive "$PID"; then
-				kill -TERM "$PID" 2>/dev/null
-			fi
-			rm -f "$PIDFILE"
-		fi
+		abandon
 		return 1
 	fi
 	return 0
+}
+
+# abandon leaves nothing half-started behind after a failed start: the
+# process this start launched (it never became ready or a running $DAEMON)
+# gets TERM and its pidfile goes. A forking program's pidfile is its own.
+abandon() {
+	[ "$FORKING" = 0 ] || return 0
+	pid_status
+	if [ -n "$PID" ] && alive "$PID"; then
+		kill -TERM "$PID" 2>/dev/null
+	fi
+	rm -f "$PIDFILE"
 }
 
 # launch ENVFILE COMMAND...: give the current (sub)shell the program's
