@@ -23,6 +23,9 @@ const exampleSpec = "examples/echod/daemon.yaml"
 type variant struct {
 	Hardening string // hardening
 	Version   string // package.version
+	// Listen, a TCP host:port, becomes the socket-activation address
+	// (listen: [tcp:Listen]) and replaces the value of --listen in args.
+	Listen string
 }
 
 // packages are the .deb and .rpm built from one spec variant.
@@ -86,7 +89,7 @@ func (b *builder) get(t testing.TB, v variant) packages {
 	if err := b.binaries(); err != nil {
 		t.Fatalf("artifacts: %v", err)
 	}
-	dir := filepath.Join(b.out, fmt.Sprintf("h-%s-v-%s", v.Hardening, v.Version))
+	dir := filepath.Join(b.out, fmt.Sprintf("h-%s-v-%s-l-%s", v.Hardening, v.Version, v.Listen))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("artifacts: %v", err)
 	}
@@ -151,6 +154,18 @@ func writeVariant(src, dst string, v variant) error {
 	if v.Hardening != "" {
 		setScalar(top, "hardening", v.Hardening)
 	}
+	if v.Listen != "" {
+		setSeq(top, "listen", "tcp:"+v.Listen)
+		args := mapValue(top, "args")
+		if args == nil || args.Kind != yaml.SequenceNode {
+			return fmt.Errorf("spec variant: %s: no args list", src)
+		}
+		for i := 0; i+1 < len(args.Content); i++ {
+			if args.Content[i].Value == "--listen" {
+				args.Content[i+1].Value = v.Listen
+			}
+		}
+	}
 	pkg := mapValue(top, "package")
 	if pkg == nil || pkg.Kind != yaml.MappingNode {
 		return fmt.Errorf("spec variant: %s: no package mapping", src)
@@ -194,4 +209,19 @@ func setScalar(m *yaml.Node, key, value string) {
 	m.Content = append(m.Content,
 		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
 		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value, Style: yaml.DoubleQuotedStyle})
+}
+
+// setSeq sets key in mapping m to a sequence of string scalars.
+func setSeq(m *yaml.Node, key string, values ...string) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, v := range values {
+		seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Style: yaml.DoubleQuotedStyle})
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = seq
+			return
+		}
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, seq)
 }
