@@ -3,7 +3,6 @@ package daemon
 import (
 	"errors"
 	"net"
-	"os"
 	"testing"
 )
 
@@ -38,7 +37,6 @@ func TestListenPrefersActivatedSocket(t *testing.T) {
 }
 
 func TestRunNeedsHandler(t *testing.T) {
-	os.Unsetenv("DAEMONCTL_DETACH_EXEC")
 	if err := Run(t.Context(), Config{Getenv: func(string) string { return "" }}, Handlers{}); !errors.Is(err, ErrConfig) {
 		t.Fatalf("Run without Handlers.Run = %v", err)
 	}
