@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,7 +42,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	dctl, echod = filepath.Join(dir, "daemonctl"), filepath.Join(dir, "echod")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go") // go test puts $GOROOT/bin on PATH
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	for bin, pkg := range map[string]string{dctl: "../../cmd/daemonctl", echod: "../../cmd/echod"} {
 		cmd := exec.Command(gobin, "build", "-o", bin, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
