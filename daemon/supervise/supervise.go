@@ -102,7 +102,10 @@ type Exit struct {
 	Code int
 	// Signal is the signal that killed it, 0 when it exited.
 	Signal syscall.Signal
-	// MaxRSS is the worker's peak resident set size in bytes.
+	// MaxRSS is the worker's peak resident set size in bytes (ru_maxrss).
+	// Go starts children with vfork semantics, and the kernel folds the
+	// supervisor's own resident size at that moment into the child's
+	// figure, so a value near the supervisor's RSS means "at most that".
 	MaxRSS int64
 	// Stopped is true when the supervisor had been told to stop (SIGTERM,
 	// SIGINT or the context) when the worker ended.

@@ -45,6 +45,14 @@ func TestLibraryClassicMode(t *testing.T) {
 	if st.sid == pid || st.ttyNr != 0 || st.ppid != os.Getpid() {
 		t.Errorf("daemon stat %+v (pid %d)", st, pid)
 	}
+	// Job-control stops are ignored: SIGTSTP, SIGTTIN, SIGTTOU are bits 19-21.
+	for _, line := range strings.Split(readFile(t, "/proc/"+strconv.Itoa(pid)+"/status"), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:\t"); ok {
+			if mask, _ := strconv.ParseUint(v, 16, 64); mask&0x380000 != 0x380000 {
+				t.Errorf("SigIgn %s lacks TSTP/TTIN/TTOU", v)
+			}
+		}
+	}
 	// A second instance fails at once with the holder's pid.
 	if r := run(t, env, self(t), "-test.run=^$"); r.code != 1 || !strings.Contains(r.output, "already running (pid "+strconv.Itoa(pid)+")") {
 		t.Fatalf("second instance: %d %q", r.code, r.output)
