@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/daemonctl/daemonctl/daemon/detach"
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
 	"github.com/daemonctl/daemonctl/daemon/readiness"
 	"github.com/daemonctl/daemonctl/daemon/supervise"
@@ -28,6 +29,12 @@ func Stage(getenv func(string) string) (int, bool) {
 		return 0, false
 	}
 	logger := log.New(os.Stderr, fmt.Sprintf("daemonctl-angel[%d]: ", os.Getpid()), log.LstdFlags)
+	// Workers get descriptors 0-2 (and a readiness pipe) and nothing else
+	// of ours, the launcher's readiness pipe included.
+	if err := detach.CloseOnExec(); err != nil {
+		logger.Print(err)
+		return 1, true
+	}
 	rep := readiness.FromEnv(getenv)
 	opts, err := decode(getenv(envOptions))
 	if err != nil {

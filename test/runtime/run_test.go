@@ -98,12 +98,7 @@ func TestRunDaemonSessionUnderPTY(t *testing.T) {
 					}
 				}
 			}
-			fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
-			var got []string
-			for _, fd := range fds {
-				target, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name())
-				got = append(got, fd.Name()+"="+target)
-			}
+			got := fdTargets(pid)
 			want := []string{"0=/dev/null", "1=/dev/null", "2=/dev/null", "3=" + p}
 			if !slices.Equal(got, want) {
 				t.Errorf("descriptors %v, want %v", got, want)
@@ -268,6 +263,9 @@ func TestKeepaliveRestartsAfterKill9(t *testing.T) {
 	if st, _ := procStat(first); st.sid == first || st.sid != func() int { s, _ := procStat(angel); return s.sid }() {
 		t.Errorf("worker session %d (worker %d, angel %d)", st.sid, first, angel)
 	}
+	if fds := fdTargets(first); !slices.Equal(fds, []string{"0=/dev/null", "1=/dev/null", "2=" + log}) {
+		t.Errorf("worker descriptors %v", fds)
+	}
 	unix.Kill(first, unix.SIGKILL)
 	var second int
 	waitFor(t, "a new worker", func() bool {
@@ -395,4 +393,16 @@ func TestRunAsNobody(t *testing.T) {
 	if err := syscall.Stat(log, &st); err != nil || st.Uid != 65534 {
 		t.Errorf("log file not given to nobody: %+v %v", st.Uid, err)
 	}
+}
+
+// fdTargets lists a process's descriptors as "N=target".
+func fdTargets(pid int) []string {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	fds, _ := os.ReadDir(dir)
+	var got []string
+	for _, fd := range fds {
+		target, _ := os.Readlink(dir + fd.Name())
+		got = append(got, fd.Name()+"="+target)
+	}
+	return got
 }
