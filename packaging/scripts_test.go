@@ -445,17 +445,30 @@ func TestRPMNoEnableNoStart(t *testing.T) {
 }
 
 // TestScriptsShellcheck runs shellcheck (POSIX sh) over every rendered
-// script of a spec with an account and a socket.
+// script of specs with and without an account, a socket, enable and start.
 func TestScriptsShellcheck(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Skip("shellcheck not installed")
 	}
 	b := testBuilder(t)
-	s := testSpec(t, func(c *spec.Config) { c.Group = "daemons"; c.Listen = []string{"unix:/run/echod/echod.sock"} })
-	for _, f := range Formats() {
-		d := b.scriptData(s, f, []string{"echod.service", "echod.socket"}, "/etc/init.d/echod", "/usr/lib/sysusers.d/echod.conf", "u echod -\n", "")
-		for n := range scriptUsage {
-			if strings.HasPrefix(n, "pkg-"+string(f)) {
+	no := false
+	variants := map[string]func(*spec.Config){
+		"account+socket": func(c *spec.Config) { c.Group = "daemons"; c.Listen = []string{"unix:/run/echod/echod.sock"} },
+		"root":           func(c *spec.Config) { c.User = "" },
+		"no enable/start": func(c *spec.Config) {
+			c.User = ""
+			c.Package.Enable, c.Package.Start = &no, &no
+		},
+		"pidfile elsewhere": func(c *spec.Config) { c.PIDFile = "/var/run/echod.d/pid" },
+	}
+	for name, mutate := range variants {
+		s := testSpec(t, mutate)
+		for _, f := range Formats() {
+			d := b.scriptData(s, f, []string{"echod.service", "echod.socket"}, "/etc/init.d/echod", "/usr/lib/sysusers.d/echod.conf", "u echod -\n", "")
+			for n := range scriptUsage {
+				if !strings.HasPrefix(n, "pkg-"+string(f)) {
+					continue
+				}
 				text, err := b.script(n, d)
 				if err != nil {
 					t.Fatal(err)
@@ -463,7 +476,7 @@ func TestScriptsShellcheck(t *testing.T) {
 				cmd := exec.Command("shellcheck", "-s", "sh", "-")
 				cmd.Stdin = bytes.NewReader(text)
 				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("shellcheck %s: %v\n%s\n--- script ---\n%s", n, err, out, text)
+					t.Errorf("%s: shellcheck %s: %v\n%s\n--- script ---\n%s", name, n, err, out, text)
 				}
 			}
 		}
