@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math"
 	"io/fs"
 	"net"
 	"path"
@@ -63,8 +64,9 @@ var limitNames = map[string]string{
 	"stack":      "LimitSTACK",
 }
 
-// ulimitFlags maps limit names to the POSIX/bash ulimit option, where one exists
-// that dash, bash and busybox sh all understand.
+// ulimitFlags maps limit names to the ulimit option of bash and busybox sh.
+// dash agrees for all but nproc, which it calls -p (bash's -p is the pipe
+// size): scripts must fall back to -p for nproc.
 var ulimitFlags = map[string]string{
 	"core":   "-c",
 	"data":   "-d",
@@ -73,7 +75,19 @@ var ulimitFlags = map[string]string{
 	"stack":  "-s",
 	"cpu":    "-t",
 	"as":     "-v",
-	"nproc":  "-p",
+	"nproc":  "-u",
+}
+
+// limitOrder orders limit values; infinity is the largest.
+func limitOrder(v string) uint64 {
+	if v == "infinity" {
+		return math.MaxUint64
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return math.MaxUint64
+	}
+	return n
 }
 
 // Directive returns the systemd directive for the limit, e.g. "LimitNOFILE".
@@ -360,8 +374,11 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "unknown limit; known: %s", strings.Join(LimitNames(), ", "))
 			continue
 		}
-		if !limitValRE.MatchString(l.Value) {
+		switch {
+		case !limitValRE.MatchString(l.Value):
 			v.fail(f, "%q must be a number, infinity, or SOFT:HARD", l.Value)
+		case limitOrder(l.Soft()) > limitOrder(l.Hard()):
+			v.fail(f, "soft limit %s exceeds hard limit %s", l.Soft(), l.Hard())
 		}
 	}
 	if !slices.Contains([]Hardening{HardeningOff, HardeningDefault, HardeningStrict}, s.Hardening) {
