@@ -2,8 +2,8 @@ package spec
 
 import (
 	"fmt"
-	"math"
 	"io/fs"
+	"math"
 	"net"
 	"path"
 	"path/filepath"
