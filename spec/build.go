@@ -19,11 +19,11 @@ import (
 
 // Default values applied by Build.
 const (
-	DefaultRestartSec  = time.Second
-	DefaultStopTimeout = 10 * time.Second
-	DefaultMaintainer  = "daemonctl <root@localhost>"
-	DefaultRelease     = "1"
-	maxNameLen         = 64
+	DefaultRestartDelay = time.Second
+	DefaultStopTimeout  = 10 * time.Second
+	DefaultMaintainer   = "daemonctl <root@localhost>"
+	DefaultRelease      = "1"
+	maxNameLen          = 64
 )
 
 // defaultDependencies is what after and wants default to.
@@ -176,9 +176,9 @@ func (c *Config) withDefaults() *Spec {
 		EnvironmentFile:  or(c.EnvironmentFile, "/etc/default/"+c.Name),
 		WorkingDirectory: or(c.WorkingDirectory, "/"),
 		Restart:          RestartPolicy(or(c.Restart, string(RestartOnFailure))),
-		RestartSec:       orDuration(c.RestartSec, DefaultRestartSec),
+		RestartDelay:     orDuration(c.RestartDelay, DefaultRestartDelay),
 		StopTimeout:      orDuration(c.StopTimeout, DefaultStopTimeout),
-		WatchdogSec:      orDuration(c.WatchdogSec, 0),
+		WatchdogTimeout:  orDuration(c.WatchdogTimeout, 0),
 		ReloadSignal:     strings.TrimPrefix(strings.ToUpper(or(c.ReloadSignal, "HUP")), "SIG"),
 		After:            orSlice(c.After, DefaultDependencies()),
 		Wants:            orSlice(c.Wants, DefaultDependencies()),
@@ -348,10 +348,10 @@ func (v *validator) check(s *Spec) {
 	if s.StopTimeout <= 0 {
 		v.fail("stop_timeout", "must be greater than 0")
 	}
-	if s.WatchdogSec > 0 && s.WatchdogSec < time.Second {
+	if s.WatchdogTimeout > 0 && s.WatchdogTimeout < time.Second {
 		v.fail("watchdog_sec", "must be 0 (off) or at least 1s")
 	}
-	if s.WatchdogSec > 0 && s.Type != TypeNotify {
+	if s.WatchdogTimeout > 0 && s.Type != TypeNotify {
 		v.fail("watchdog_sec", "needs type: notify (the watchdog is fed over the notify socket)")
 	}
 	if !slices.Contains(signals, s.ReloadSignal) {

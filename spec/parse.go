@@ -33,9 +33,9 @@ type Config struct {
 	EnvironmentFile  string
 	WorkingDirectory string
 	Restart          string
-	RestartSec       *time.Duration
+	RestartDelay     *time.Duration
 	StopTimeout      *time.Duration
-	WatchdogSec      *time.Duration
+	WatchdogTimeout  *time.Duration
 	ReloadSignal     string
 	After            []string
 	Wants            []string
@@ -240,9 +240,9 @@ func topLevelKeys(p *parser) map[string]keyHandler {
 		"environment_file":  p.str(&c.EnvironmentFile),
 		"working_directory": p.str(&c.WorkingDirectory),
 		"restart":           p.str(&c.Restart),
-		"restart_sec":       p.duration(&c.RestartSec),
+		"restart_sec":       p.duration(&c.RestartDelay),
 		"stop_timeout":      p.duration(&c.StopTimeout),
-		"watchdog_sec":      p.duration(&c.WatchdogSec),
+		"watchdog_sec":      p.duration(&c.WatchdogTimeout),
 		"reload_signal":     p.str(&c.ReloadSignal),
 		"after":             p.strList(&c.After),
 		"wants":             p.strList(&c.Wants),

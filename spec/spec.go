@@ -54,9 +54,9 @@ type Spec struct {
 	EnvironmentFile  string        // absolute path, read by unit and init script when it exists
 	WorkingDirectory string        // absolute path
 	Restart          RestartPolicy // never empty
-	RestartSec       time.Duration // >= 0
+	RestartDelay     time.Duration // >= 0
 	StopTimeout      time.Duration // > 0; SIGKILL follows
-	WatchdogSec      time.Duration // 0 means no watchdog
+	WatchdogTimeout  time.Duration // 0 means no watchdog
 	ReloadSignal     string        // signal name without the SIG prefix, e.g. "HUP"
 	After            []string      // systemd unit names; may be empty
 	Wants            []string      // systemd unit names; may be empty

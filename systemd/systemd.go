@@ -212,7 +212,7 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 		After:              escapeAll(s.After),
 		Wants:              escapeAll(s.Wants),
 		Requires:           escapeAll(s.Requires),
-		StartLimitInterval: formatDuration(max(minStartLimitInterval, 10*s.RestartSec)),
+		StartLimitInterval: formatDuration(max(minStartLimitInterval, 10*s.RestartDelay)),
 		StartLimitBurst:    startLimitBurst,
 		Type:               string(s.Type),
 		User:               s.User,
@@ -222,14 +222,14 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 		ExecStart:          execLine(s.Exec, s.Args),
 		ExecReload:         "/bin/kill -" + s.ReloadSignal + " $MAINPID",
 		Restart:            string(s.Restart),
-		RestartSec:         formatDuration(s.RestartSec),
+		RestartSec:         formatDuration(s.RestartDelay),
 		TimeoutStopSec:     formatDuration(s.StopTimeout),
 	}
 	if s.Type == spec.TypeNotify {
 		v.NotifyAccess = "main"
 	}
-	if s.WatchdogSec > 0 {
-		v.WatchdogSec = formatDuration(s.WatchdogSec)
+	if s.WatchdogTimeout > 0 {
+		v.WatchdogSec = formatDuration(s.WatchdogTimeout)
 	}
 	pidfile := runPath(s.PIDFile)
 	if s.Type == spec.TypeForking {
