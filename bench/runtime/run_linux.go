@@ -142,12 +142,14 @@ func (e *env) build() error {
 		return fmt.Errorf("go env GOMOD: %w", err)
 	}
 	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	targets := []struct{ name, pkg, prebuilt string }{
-		{"daemonctl", "./cmd/daemonctl", e.cfg.daemonctl},
-		{"echod", "./cmd/echod", e.cfg.echod},
-		{"launcher", "./bench/runtime/launcher", ""},
-		{"waitloop", "./bench/runtime/waitloop", ""},
-		{"idle", "./bench/runtime/idle", ""},
+	// The flags of the Makefile's build target (CGO_ENABLED=0 -trimpath,
+	// echod stripped), so that what is measured is what ships.
+	targets := []struct{ name, pkg, prebuilt, ldflags string }{
+		{"daemonctl", "./cmd/daemonctl", e.cfg.daemonctl, ""},
+		{"echod", "./cmd/echod", e.cfg.echod, "-s -w"},
+		{"launcher", "./bench/runtime/launcher", "", ""},
+		{"waitloop", "./bench/runtime/waitloop", "", ""},
+		{"idle", "./bench/runtime/idle", "", ""},
 	}
 	for _, t := range targets {
 		if t.prebuilt != "" {
@@ -159,7 +161,7 @@ func (e *env) build() error {
 			continue
 		}
 		out := filepath.Join(e.dir, "bin", t.name)
-		cmd := exec.Command("go", "build", "-o", out, t.pkg)
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags="+t.ldflags, "-o", out, t.pkg)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
@@ -181,6 +183,9 @@ func (e *env) header() string {
 	fmt.Fprintf(&b, "Measured %s, %s run: Linux %s, %d CPUs, `ulimit -n %d` (soft and hard), %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), mode, unix.ByteSliceToString(uts.Release[:]),
 		runtime.NumCPU(), nofile, runtime.Version())
+	if out, err := exec.Command(e.bin["daemonctl"], "version").Output(); err == nil {
+		fmt.Fprintf(&b, "daemonctl: %s.\n", strings.TrimSpace(string(out)))
+	}
 	if out, err := exec.Command("dpkg-query", "-W", "-f", "${Package} ${Version}, ", "dpkg", "daemon", "runit", "supervisor").Output(); err == nil {
 		fmt.Fprintf(&b, "Peers (Debian packages): %s.\n", strings.TrimSuffix(string(out), ", "))
 	}

@@ -63,6 +63,25 @@ func (e *env) launchPeers() []launchPeer {
 	return ps
 }
 
+// lag formats the largest time by which sleep's exec followed the return.
+func lag(ns float64) string {
+	if ns <= 0 {
+		return ""
+	}
+	if ns < 1e6 {
+		return fmt.Sprintf(" (by ≤ %.0f µs)", ns/1e3)
+	}
+	return fmt.Sprintf(" (by ≤ %.1f ms)", ns/1e6)
+}
+
+// failures formats a count of failed iterations with the last reason.
+func failures(n int, last error) string {
+	if n == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (last: %v)", n, last)
+}
+
 // interleave calls fn for every round i and peer j, rotating the order of
 // the peers every round, and kills whatever fn left running after each call.
 func (e *env) interleave(rounds, peers int, fn func(i, j int)) error {
@@ -89,6 +108,7 @@ func isSleep(tok string) func(execEvent) bool {
 type startStats struct {
 	ret, run, pidf        sample
 	runAfterRet, noPidRet int
+	maxLag                float64 // largest (sleep's exec − return) when positive
 	fails                 int
 	lastErr               error
 }
@@ -110,6 +130,7 @@ func (e *env) benchStart() error {
 		}
 		if runLate {
 			st[j].runAfterRet++
+			st[j].maxLag = max(st[j].maxLag, run-ret)
 		}
 		if noPid {
 			st[j].noPidRet++
@@ -137,10 +158,10 @@ func (e *env) benchStart() error {
 			e.fail("start "+p.name, fmt.Errorf("no iteration succeeded: %w", s.lastErr))
 			continue
 		}
-		fmt.Fprintf(&e.md, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %d/%d | %d |\n", p.name,
+		fmt.Fprintf(&e.md, "| %s | %s | %s | %s | %s | %s | %s | %s | %d/%d%s | %d/%d | %s |\n", p.name,
 			ms(s.ret.median()), ms(s.ret.p90()), ms(s.run.median()), ms(s.run.p90()), ms(s.pidf.median()),
 			ratio(s.ret.median(), ssdRun), ratio(s.run.median(), ssdRun),
-			s.runAfterRet, len(s.ret), s.noPidRet, len(s.ret), s.fails)
+			s.runAfterRet, len(s.ret), lag(s.maxLag), s.noPidRet, len(s.ret), failures(s.fails, s.lastErr))
 	}
 	if ssdRun > 0 && dcRet > 0 {
 		fmt.Fprintf(&e.md, "\nBar: daemonctl returns (pidfile written, sleep running) within 1.5× of start-stop-daemon's time until sleep runs: %s / %s = %s — %s.\n",

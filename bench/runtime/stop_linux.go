@@ -61,9 +61,9 @@ func (e *env) benchStop() error {
 			e.fail("stop "+name, fmt.Errorf("no iteration succeeded: %w", s.lastErr))
 			continue
 		}
-		fmt.Fprintf(&e.md, "| %s | %s | %s | %s | %s | %s | %d/%d | %d |\n", name,
+		fmt.Fprintf(&e.md, "| %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", name,
 			ms(s.total.median()), ms(s.total.p90()), ms(s.ret.median()), ms(s.gone.median()),
-			ratio(s.total.median(), ssd), s.alive, len(s.total), s.fails)
+			ratio(s.total.median(), ssd), s.alive, len(s.total), failures(s.fails, s.lastErr))
 	}
 	if ssd > 0 && dc > 0 {
 		fmt.Fprintf(&e.md, "\nBar: daemonctl stop faster than start-stop-daemon --retry TERM/5 and the process gone at every return: %s vs %s, alive at return %d times — %s.\n",
