@@ -120,7 +120,9 @@ func libDaemon() int {
 			return nil
 		},
 		Reload: func(context.Context, *daemon.Daemon) error {
-			appendLine(info+".events", "reload")
+			if info != "" {
+				appendLine(info+".events", "reload")
+			}
 			return nil
 		},
 	})
