@@ -103,10 +103,14 @@ type Exit struct {
 	// Signal is the signal that killed it, 0 when it exited.
 	Signal syscall.Signal
 	// MaxRSS is the worker's peak resident set size in bytes (ru_maxrss).
-	// Go starts children with vfork semantics, and the kernel folds the
-	// supervisor's own resident size at that moment into the child's
-	// figure, so a value near the supervisor's RSS means "at most that".
+	// Go starts children with vfork semantics, and at exec the kernel
+	// folds the peak RSS of the shared (supervisor's) memory into the
+	// child's figure: when MaxRSS is not above MaxRSSFloor it only says
+	// "at most MaxRSS".
 	MaxRSS int64
+	// MaxRSSFloor is the supervisor's own peak RSS when it started the
+	// worker (0 when unknown).
+	MaxRSSFloor int64
 	// Stopped is true when the supervisor had been told to stop (SIGTERM,
 	// SIGINT or the context) when the worker ended.
 	Stopped bool
@@ -133,6 +137,16 @@ func (e Exit) String() string {
 		return fmt.Sprintf("killed by signal %d (%s)", int(e.Signal), sigName(e.Signal))
 	}
 	return fmt.Sprintf("exited with status %d", e.Code)
+}
+
+// RSS describes MaxRSS for a log line: "12.0 MiB", or "≤ 3.1 MiB" when
+// the figure cannot be told apart from the supervisor's own.
+func (e Exit) RSS() string {
+	mib := fmt.Sprintf("%.1f MiB", float64(e.MaxRSS)/(1<<20))
+	if e.MaxRSS <= e.MaxRSSFloor {
+		return "≤ " + mib
+	}
+	return mib
 }
 
 // failed reports whether the worker ended with a failure.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 			}
 			startedAt := time.Now()
 			last, stopping = w.supervise(sigs, &done, stopping, logf)
-			logf("worker pid %d %s (max RSS %s)", last.PID, last, mib(last.MaxRSS))
+			logf("worker pid %d %s (max RSS %s)", last.PID, last, last.RSS())
 			if stopping {
 				return last, nil
 			}
@@ -112,6 +114,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 type worker struct {
 	pid   int
 	pidfd int
+	floor int64 // our VmHWM at fork
 }
 
 func start(cfg *Config, extraFiles []*os.File, extraEnv []string) (*worker, error) {
@@ -131,6 +134,7 @@ func start(cfg *Config, extraFiles []*os.File, extraEnv []string) (*worker, erro
 		fds = append(fds, f.Fd())
 	}
 	pidfd := -1
+	floor := peakRSS()
 	pid, err := syscall.ForkExec(cfg.Path, args, &syscall.ProcAttr{
 		Dir: cfg.Dir, Env: env, Files: fds,
 		Sys: &syscall.SysProcAttr{
@@ -143,7 +147,7 @@ func start(cfg *Config, extraFiles []*os.File, extraEnv []string) (*worker, erro
 	if err != nil {
 		return nil, &os.PathError{Op: "fork/exec", Path: cfg.Path, Err: err}
 	}
-	return &worker{pid: pid, pidfd: pidfd}, nil
+	return &worker{pid: pid, pidfd: pidfd, floor: floor}, nil
 }
 
 // supervise forwards signals until the worker ends and returns its Exit
@@ -166,6 +170,7 @@ func (w *worker) supervise(sigs <-chan os.Signal, done *<-chan struct{}, stoppin
 			w.signal(unix.SIGTERM, logf)
 		case e := <-exited:
 			e.Stopped = stopping
+			e.MaxRSSFloor = w.floor
 			return e, stopping
 		}
 	}
@@ -220,4 +225,16 @@ func sigName(s syscall.Signal) string {
 	return fmt.Sprintf("signal %d", int(s))
 }
 
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+// peakRSS reads this process's VmHWM in bytes, 0 when unavailable.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(string(b), "VmHWM:")
+	if !ok {
+		return 0
+	}
+	kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.Fields(rest)[0], "kB"), 10, 64)
+	return kb * 1024
+}

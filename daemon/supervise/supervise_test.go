@@ -239,6 +239,9 @@ func TestPolicies(t *testing.T) {
 	if _, err := ParsePolicy("sometimes"); !errors.Is(err, ErrConfig) {
 		t.Errorf("ParsePolicy(bad) = %v", err)
 	}
+	if (Exit{MaxRSS: 3 << 20, MaxRSSFloor: 4 << 20}).RSS() != "≤ 3.0 MiB" || (Exit{MaxRSS: 8 << 20, MaxRSSFloor: 4 << 20}).RSS() != "8.0 MiB" {
+		t.Error("RSS wording")
+	}
 	if killed.String() != "killed by signal 9 (SIGKILL)" || crash.String() != "exited with status 1" {
 		t.Errorf("strings %q %q", killed, crash)
 	}
