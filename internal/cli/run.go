@@ -271,34 +271,6 @@ func runForeground(opts runOptions, path string, cred *syscall.Credential, out, 
 	return execInPlace(path, opts.args, os.Environ(), opts.chdir, files)
 }
 
-// execInPlace puts files at descriptors 0, 1, 2… (nil: keep ours for the
-// first three) and executes path. It only returns on failure.
-func execInPlace(path string, args, env []string, dir string, files []*os.File) error {
-	if err := detach.CloseOnExec(); err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	if dir != "" {
-		if err := os.Chdir(dir); err != nil {
-			return fmt.Errorf("run: %w", err)
-		}
-	}
-	for i, f := range files {
-		if f == nil || int(f.Fd()) == i {
-			if f != nil {
-				if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil {
-					return fmt.Errorf("run: fd %d: %w", i, err)
-				}
-			}
-			continue
-		}
-		if err := unix.Dup3(int(f.Fd()), i, 0); err != nil {
-			return fmt.Errorf("run: fd %d: %w", i, err)
-		}
-	}
-	err := syscall.Exec(path, args, env)
-	return fmt.Errorf("run: exec %s: %w", path, err)
-}
-
 // openLogs opens the --stdout/--stderr files for appending (0640, chowned
 // to the daemon's user so that it can reopen them). An empty name gives
 // nil (the default). The same name for both shares one descriptor.
