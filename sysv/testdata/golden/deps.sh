@@ -307,7 +307,6 @@ abandon() {
 	fi
 	rm -f "$PIDFILE"
 }
-
 # launch ENVFILE COMMAND...: give the current (sub)shell the program's
 # settings, then become COMMAND. ENVFILE travels as $1 so that no exported
 # name can change it; it overrides the spec's environment, as systemd's

@@ -177,7 +177,28 @@ wait_started() {
 # to $1 unless $1 is "-", then becomes the program, keeping that pid.
 # shellcheck disable=SC2016 # expanded by the inner shell, not here
 WRITE_PID='if [ "$1" = daemonctl ]; then shift; fi
-	ulimit -n 65536 || exit 1
+
+# limit FLAG SOFT HARD: set a resource limit for the program. When the hard
+# limit cannot be raised (no CAP_SYS_RESOURCE, as in many containers), keep
+# the current hard limit and cap the soft one to it, with a warning, as
+# systemd does for Limit*=.
+# shellcheck disable=SC3045 # every ulimit flag used here exists in dash, bash and busybox sh
+limit() {
+	if ulimit "$1" "$3" 2>/dev/null; then
+		if [ "$2" != "$3" ]; then
+			ulimit -S "$1" "$2" || exit 1
+		fi
+		return 0
+	fi
+	limit_cap=$(ulimit -H "$1")
+	limit_soft=$2
+	if [ "$limit_cap" != unlimited ] && { [ "$limit_soft" = unlimited ] || [ "$limit_soft" -gt "$limit_cap" ]; }; then
+		limit_soft=$limit_cap
+	fi
+	echo "${NAME:-$0}: warning: cannot raise the hard limit (ulimit $1) to $3; keeping $limit_cap, soft limit $limit_soft" >&2
+	ulimit -S "$1" "$limit_soft" || exit 1
+}
+	limit -n 65536 65536
 if [ "$1" != - ]; then echo "$$" >"$1" || exit 1; fi
 shift
 exec "$@"'
@@ -309,6 +330,27 @@ abandon() {
 	rm -f "$PIDFILE"
 }
 
+# limit FLAG SOFT HARD: set a resource limit for the program. When the hard
+# limit cannot be raised (no CAP_SYS_RESOURCE, as in many containers), keep
+# the current hard limit and cap the soft one to it, with a warning, as
+# systemd does for Limit*=.
+# shellcheck disable=SC3045 # every ulimit flag used here exists in dash, bash and busybox sh
+limit() {
+	if ulimit "$1" "$3" 2>/dev/null; then
+		if [ "$2" != "$3" ]; then
+			ulimit -S "$1" "$2" || exit 1
+		fi
+		return 0
+	fi
+	limit_cap=$(ulimit -H "$1")
+	limit_soft=$2
+	if [ "$limit_cap" != unlimited ] && { [ "$limit_soft" = unlimited ] || [ "$limit_soft" -gt "$limit_cap" ]; }; then
+		limit_soft=$limit_cap
+	fi
+	echo "${NAME:-$0}: warning: cannot raise the hard limit (ulimit $1) to $3; keeping $limit_cap, soft limit $limit_soft" >&2
+	ulimit -S "$1" "$limit_soft" || exit 1
+}
+
 # launch ENVFILE COMMAND...: give the current (sub)shell the program's
 # settings, then become COMMAND. ENVFILE travels as $1 so that no exported
 # name can change it; it overrides the spec's environment, as systemd's
@@ -317,7 +359,7 @@ abandon() {
 launch() {
 	umask 022
 	cd "$WORKDIR" || exit 1
-	ulimit -n 65536 || exit 1
+	limit -n 65536 65536
 	export ECHOD_GREETING='hello from echod'
 	if [ -r "$1" ]; then
 		set -a
