@@ -151,6 +151,11 @@ func (e *env) build() error {
 		{"waitloop", "./bench/runtime/waitloop", "", ""},
 		{"idle", "./bench/runtime/idle", "", ""},
 	}
+	// run --keepalive prefers a daemonctl-angel next to daemonctl; build it
+	// too when the tree has one and daemonctl is built here.
+	if _, err := os.Stat(filepath.Join(root, "cmd", "daemonctl-angel")); err == nil && e.cfg.daemonctl == "" {
+		targets = append(targets, struct{ name, pkg, prebuilt, ldflags string }{"daemonctl-angel", "./cmd/daemonctl-angel", "", ""})
+	}
 	for _, t := range targets {
 		if t.prebuilt != "" {
 			abs, err := filepath.Abs(t.prebuilt)
@@ -184,7 +189,11 @@ func (e *env) header() string {
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), mode, unix.ByteSliceToString(uts.Release[:]),
 		runtime.NumCPU(), nofile, runtime.Version())
 	if out, err := exec.Command(e.bin["daemonctl"], "version").Output(); err == nil {
-		fmt.Fprintf(&b, "daemonctl: %s.\n", strings.TrimSpace(string(out)))
+		angel := "the angel stage inside daemonctl"
+		if e.have(filepath.Join(filepath.Dir(e.bin["daemonctl"]), "daemonctl-angel")) {
+			angel = "daemonctl-angel installed next to daemonctl"
+		}
+		fmt.Fprintf(&b, "daemonctl: %s; keepalive runs %s.\n", strings.TrimSpace(string(out)), angel)
 	}
 	if out, err := exec.Command("dpkg-query", "-W", "-f", "${Package} ${Version}, ", "dpkg", "daemon", "runit", "supervisor").Output(); err == nil {
 		fmt.Fprintf(&b, "Peers (Debian packages): %s.\n", strings.TrimSuffix(string(out), ", "))
