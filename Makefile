@@ -9,8 +9,9 @@ export CGO_ENABLED ?= 0
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
-build: ## build daemonctl and echod into build/
+build: ## build daemonctl, daemonctl-build (gen, lint, package) and echod into build/
 	$(GO) build -trimpath -o $(BUILD)/daemonctl ./cmd/daemonctl
+	$(GO) build -trimpath -o $(BUILD)/daemonctl-build ./cmd/daemonctl-build
 	$(GO) build -trimpath -ldflags='-s -w' -o $(BUILD)/echod ./cmd/echod
 
 demo: build ## the main job on the bundled example: unit, init script, .deb and .rpm in dist/

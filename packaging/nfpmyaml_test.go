@@ -36,8 +36,10 @@ func TestNFPMYAML(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "build"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "build/daemonctl"), data, 0o755); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"build/daemonctl", "build/daemonctl-build"} {
+		if err := os.WriteFile(filepath.Join(root, name), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	config, err := nfpm.ParseFileWithEnvMapping("../nfpm.yaml", func(string) string { return "" })
 	if err != nil {
@@ -78,7 +80,7 @@ func TestNFPMYAML(t *testing.T) {
 		if err != nil {
 			t.Fatalf("dpkg-deb --contents: %v\n%s", err, contents)
 		}
-		for _, want := range []string{"-rwxr-xr-x root/root", "./usr/bin/daemonctl", "./usr/share/doc/daemonctl/copyright"} {
+		for _, want := range []string{"-rwxr-xr-x root/root", "./usr/bin/daemonctl", "./usr/libexec/daemonctl/daemonctl-build", "./usr/share/doc/daemonctl/copyright"} {
 			if !strings.Contains(string(contents), want) {
 				t.Errorf("deb lacks %q:\n%s", want, contents)
 			}

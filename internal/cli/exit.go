@@ -2,8 +2,9 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
-	"github.com/daemonctl/daemonctl/spec"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes shared by every command. Status-like commands add their own
@@ -17,14 +18,17 @@ const (
 	ExitUsage = 2
 )
 
-// UsageError is a bad flag or argument; it maps to ExitUsage.
+// UsageError is a bad flag or argument; it maps to ExitUsage and is
+// followed by a hint to read --help.
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // ExitError ends the command with Code. When Err is nil nothing is printed,
-// which is how status reports "not running" without an error line.
+// which is how status reports "not running" without an error line. A bad
+// spec file is an ExitError with ExitUsage: its message already says what
+// to fix, so no usage hint follows.
 type ExitError struct {
 	Code int
 	Err  error
@@ -43,15 +47,22 @@ func (e *ExitError) Unwrap() error { return e.Err }
 func exitCode(err error) int {
 	var exitErr *ExitError
 	var usageErr *UsageError
-	var specErr spec.Errors
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &exitErr):
 		return exitErr.Code
-	case errors.As(err, &usageErr), errors.As(err, &specErr):
+	case errors.As(err, &usageErr):
 		return ExitUsage
 	default:
 		return ExitFailure
 	}
+}
+
+// NoArgs rejects positional arguments as a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &UsageError{Err: fmt.Errorf("%s: unexpected argument %q", cmd.CommandPath(), args[0])}
+	}
+	return nil
 }

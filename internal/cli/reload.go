@@ -18,7 +18,7 @@ func newReloadCmd(Stdio) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reload --pidfile P [--signal S]",
 		Short: "Send the reload signal (default HUP) to the daemon holding a pidfile",
-		Args:  noArgs,
+		Args:  NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if opts.pidfile == "" {
 				return &UsageError{Err: errors.New("reload: --pidfile is required")}

@@ -1,6 +1,13 @@
 // Package cli implements the daemonctl command line. Each subcommand lives in
 // a file of its own: it parses flags into an options struct and hands it to a
 // run function, so that parsing and behaviour can be tested apart.
+//
+// The runtime commands (run, stop, status, reload) are built into the
+// daemonctl executable, which links nothing else heavy, because their start
+// time and the keepalive angel's memory are part of what they promise. The
+// build commands (gen, lint, package) live in package buildcli and in the
+// daemonctl-build executable beside daemonctl; daemonctl hands them over
+// with execve (see Forwarded).
 package cli
 
 import (
@@ -19,10 +26,20 @@ type Stdio struct {
 	Err io.Writer
 }
 
+// CommandFactory builds one subcommand writing to stdio.
+type CommandFactory func(stdio Stdio) *cobra.Command
+
 // Main runs daemonctl with args (without the program name) and returns the
-// process exit code. It never calls os.Exit.
+// process exit code: the runtime commands run here, the build commands are
+// handed to daemonctl-build. It never calls os.Exit.
 func Main(ctx context.Context, args []string, stdio Stdio) int {
-	root := newRootCmd(stdio)
+	return Execute(ctx, args, stdio, Forwarded()...)
+}
+
+// Execute runs the root command with the runtime commands and the given
+// build commands, and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdio Stdio, build ...CommandFactory) int {
+	root := newRootCmd(stdio, build)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
@@ -30,16 +47,14 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 		if msg := err.Error(); msg != "" {
 			fmt.Fprintln(stdio.Err, "daemonctl: "+strings.TrimSpace(msg))
 		}
-		if code == ExitUsage {
-			if _, ok := err.(*UsageError); ok {
-				fmt.Fprintln(stdio.Err, "Run 'daemonctl --help' for usage.")
-			}
+		if _, ok := err.(*UsageError); ok {
+			fmt.Fprintln(stdio.Err, "Run 'daemonctl --help' for usage.")
 		}
 	}
 	return code
 }
 
-func newRootCmd(stdio Stdio) *cobra.Command {
+func newRootCmd(stdio Stdio, build []CommandFactory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "daemonctl",
 		Short: "Generate, package and run Linux daemons",
@@ -64,16 +79,14 @@ func newRootCmd(stdio Stdio) *cobra.Command {
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
-	for _, add := range []func(Stdio) *cobra.Command{
+	commands := append([]CommandFactory{
 		newVersionCmd,
-		newGenCmd,
-		newLintCmd,
-		newPackageCmd,
 		newRunCmd,
 		newStopCmd,
 		newStatusCmd,
 		newReloadCmd,
-	} {
+	}, build...)
+	for _, add := range commands {
 		root.AddCommand(add(stdio))
 	}
 	return root

@@ -28,7 +28,7 @@ func newStatusCmd(stdio Stdio) *cobra.Command {
 		Long: `status tests the pidfile's lock, not just the pid in it, so a pid reused by an
 unrelated process is never mistaken for the daemon. Exit codes follow LSB:
 0 running, 1 dead but the pidfile exists, 3 not running, 4 unknown.`,
-		Args: noArgs,
+		Args: NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if opts.pidfile == "" {
 				return &UsageError{Err: errors.New("status: --pidfile is required")}

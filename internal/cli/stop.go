@@ -24,7 +24,7 @@ func newStopCmd(stdio Stdio) *cobra.Command {
 for it to exit (on a pidfd, without polling) and sends SIGKILL when it is still
 alive after the timeout. It exits 0 when the daemon stopped or was not running,
 and removes a stale pidfile. When it returns 0 the process is gone.`,
-		Args: noArgs,
+		Args: NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.pidfile == "" {
 				return &UsageError{Err: errors.New("stop: --pidfile is required")}

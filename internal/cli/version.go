@@ -15,7 +15,7 @@ func newVersionCmd(stdio Stdio) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the daemonctl version",
-		Args:  noArgs,
+		Args:  NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			rev := ""
 			if info, ok := debug.ReadBuildInfo(); ok {
@@ -29,12 +29,4 @@ func newVersionCmd(stdio Stdio) *cobra.Command {
 			return err
 		},
 	}
-}
-
-// noArgs rejects positional arguments as a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return &UsageError{Err: fmt.Errorf("%s: unexpected argument %q", cmd.CommandPath(), args[0])}
-	}
-	return nil
 }

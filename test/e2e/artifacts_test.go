@@ -62,7 +62,8 @@ func (b *builder) binaries() error {
 		out, pkg string
 		env      []string
 	}{
-		{"build/daemonctl", "./cmd/daemonctl", nil},
+		{"build/daemonctl", "./cmd/daemonctl", []string{"CGO_ENABLED=0"}},
+		{"build/daemonctl-build", "./cmd/daemonctl-build", []string{"CGO_ENABLED=0"}},
 		{"build/echod", "./cmd/echod", []string{"CGO_ENABLED=0"}},
 	} {
 		cmd := exec.Command(gobin, "build", "-o", c.out, c.pkg)

@@ -1,4 +1,4 @@
-package cli
+package buildcli
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/daemonctl/daemonctl/internal/cli"
 	"github.com/daemonctl/daemonctl/packaging"
 	"github.com/daemonctl/daemonctl/spec"
 	"github.com/daemonctl/daemonctl/systemd"
@@ -24,7 +25,7 @@ type packageOptions struct {
 	signKey string
 }
 
-func newPackageCmd(stdio Stdio) *cobra.Command {
+func newPackageCmd(stdio cli.Stdio) *cobra.Command {
 	var opts packageOptions
 	cmd := &cobra.Command{
 		Use:   "package -f daemon.yaml [--format deb|rpm|all] [-o DIR]",
@@ -45,14 +46,14 @@ Nothing is written unless every requested package was built.`,
 		Example: `  daemonctl package -f daemon.yaml
   daemonctl package -f daemon.yaml --format deb -o dist/
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) daemonctl package -f daemon.yaml`,
-		Args: noArgs,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.file == "" {
-				return &UsageError{Err: errors.New("package: -f daemon.yaml is required")}
+				return &cli.UsageError{Err: errors.New("package: -f daemon.yaml is required")}
 			}
 			formats, err := packaging.ParseFormat(opts.format)
 			if err != nil {
-				return &UsageError{Err: fmt.Errorf("package: --format: %w", err)}
+				return &cli.UsageError{Err: fmt.Errorf("package: --format: %w", err)}
 			}
 			return runPackage(cmd, &opts, formats, stdio)
 		},
@@ -65,7 +66,7 @@ Nothing is written unless every requested package was built.`,
 	return cmd
 }
 
-func runPackage(cmd *cobra.Command, opts *packageOptions, formats []packaging.Format, stdio Stdio) error {
+func runPackage(cmd *cobra.Command, opts *packageOptions, formats []packaging.Format, stdio cli.Stdio) error {
 	s, err := spec.Load(opts.file)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package cli
+package buildcli
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/daemonctl/daemonctl/internal/cli"
 )
 
 const packageSpec = `name: hello
@@ -36,7 +38,7 @@ func packageRun(t *testing.T, specText string, args ...string) (int, string, str
 	out := filepath.Join(dir, "dist")
 	var stdout, stderr bytes.Buffer
 	full := append([]string{"package", "-f", filepath.Join(dir, "daemon.yaml"), "-o", out}, args...)
-	code := Main(context.Background(), full, Stdio{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
+	code := Main(context.Background(), full, cli.Stdio{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
 	return code, stdout.String(), stderr.String(), out
 }
 
@@ -100,8 +102,8 @@ func TestPackageErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr, out := packageRun(t, tc.spec, tc.args...)
-			if code != ExitUsage {
-				t.Errorf("exit %d, want %d; stderr: %s", code, ExitUsage, stderr)
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, cli.ExitUsage, stderr)
 			}
 			if !regexp.MustCompile(tc.stderr).MatchString(stderr) {
 				t.Errorf("stderr %q does not match %q", stderr, tc.stderr)

@@ -1,4 +1,4 @@
-package cli
+package buildcli
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
+	"github.com/daemonctl/daemonctl/internal/cli"
 	"github.com/daemonctl/daemonctl/spec"
 )
 
@@ -36,7 +37,7 @@ type lintOptions struct {
 	tools toolRunner
 }
 
-func newLintCmd(stdio Stdio) *cobra.Command {
+func newLintCmd(stdio cli.Stdio) *cobra.Command {
 	opts := &lintOptions{tools: systemTools()}
 	cmd := &cobra.Command{
 		Use:   "lint -f daemon.yaml",
@@ -46,7 +47,7 @@ checks them with systemd-analyze verify, shellcheck and sh -n (dash, bash,
 busybox) when those are installed; a missing tool is reported, not failed.
 Exit status: 0 clean, 1 a check found problems, 2 the spec itself is invalid.`,
 		Example: `  daemonctl lint -f daemon.yaml`,
-		Args:    noArgs,
+		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLint(cmd.Context(), opts, stdio)
 		},
@@ -71,9 +72,9 @@ func (r *lintReport) line(tag, format string, args ...any) {
 	r.out.WriteString(tag + fmt.Sprintf(format, args...) + "\n")
 }
 
-func runLint(ctx context.Context, opts *lintOptions, stdio Stdio) error {
+func runLint(ctx context.Context, opts *lintOptions, stdio cli.Stdio) error {
 	if opts.spec.file == "" {
-		return &UsageError{Err: fmt.Errorf("lint: -f daemon.yaml is required")}
+		return &cli.UsageError{Err: fmt.Errorf("lint: -f daemon.yaml is required")}
 	}
 	s, err := opts.spec.load()
 	if err != nil {
@@ -105,7 +106,7 @@ func runLint(ctx context.Context, opts *lintOptions, stdio Stdio) error {
 	lintScript(ctx, opts.tools, report, filepath.Join(dir, scripts[0].Name))
 	_, werr := fmt.Fprint(stdio.Out, report.out.String())
 	if report.failures > 0 {
-		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("lint: %d check(s) failed", report.failures)}
+		return &cli.ExitError{Code: cli.ExitFailure, Err: fmt.Errorf("lint: %d check(s) failed", report.failures)}
 	}
 	return werr
 }

@@ -1,4 +1,4 @@
-package cli
+package buildcli
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
+	"github.com/daemonctl/daemonctl/internal/cli"
 	"github.com/daemonctl/daemonctl/spec"
 	"github.com/daemonctl/daemonctl/systemd"
 	"github.com/daemonctl/daemonctl/sysv"
@@ -44,11 +45,11 @@ func (f *specFlags) load() (*spec.Spec, error) {
 	inline := f.name != "" || f.exec != "" || f.serviceType != "" || f.user != "" || f.group != "" || f.description != ""
 	switch {
 	case f.file != "" && (inline || len(f.args) > 0):
-		return nil, &UsageError{Err: errors.New("give either -f FILE or --name/--exec/-- ARGS, not both")}
+		return nil, &cli.UsageError{Err: errors.New("give either -f FILE or --name/--exec/-- ARGS, not both")}
 	case f.file != "":
 		return spec.Load(f.file)
 	case !inline:
-		return nil, &UsageError{Err: errors.New("no spec: give -f daemon.yaml, or --name and --exec")}
+		return nil, &cli.UsageError{Err: errors.New("no spec: give -f daemon.yaml, or --name and --exec")}
 	}
 	cfg := &spec.Config{
 		Name:        f.name,
@@ -83,11 +84,11 @@ func renderers() (map[string]renderer, error) {
 	return map[string]renderer{"systemd": units.Files, "sysv": scripts.Files}, nil
 }
 
-func newGenCmd(stdio Stdio) *cobra.Command {
+func newGenCmd(stdio cli.Stdio) *cobra.Command {
 	gen := &cobra.Command{
 		Use:   "gen",
 		Short: "Generate a systemd unit or an LSB init script",
-		Args:  noArgs,
+		Args:  cli.NoArgs,
 	}
 	for _, target := range []struct{ name, short, example string }{
 		{"systemd", "Generate <name>.service (and <name>.socket when listen is set)",
@@ -106,7 +107,7 @@ func newGenCmd(stdio Stdio) *cobra.Command {
 			Example: target.example,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if cmd.ArgsLenAtDash() < 0 && len(args) > 0 {
-					return &UsageError{Err: fmt.Errorf("unexpected argument %q (program arguments go after --)", args[0])}
+					return &cli.UsageError{Err: fmt.Errorf("unexpected argument %q (program arguments go after --)", args[0])}
 				}
 				opts.spec.args = args
 				return runGen(opts, stdio)
@@ -119,7 +120,7 @@ func newGenCmd(stdio Stdio) *cobra.Command {
 	return gen
 }
 
-func runGen(opts *genOptions, stdio Stdio) error {
+func runGen(opts *genOptions, stdio cli.Stdio) error {
 	s, err := opts.spec.load()
 	if err != nil {
 		return err

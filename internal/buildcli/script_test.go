@@ -1,4 +1,4 @@
-package cli
+package buildcli
 
 import (
 	"context"
@@ -6,13 +6,19 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/daemonctl/daemonctl/internal/cli"
 )
 
 // TestMain lets testscript run this test binary as the daemonctl command.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"daemonctl": func() {
-			os.Exit(Main(context.Background(), os.Args[1:], Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+			// The re-executed stages of run (detach, keepalive angel).
+			if code, ok := cli.Stage(os.Getenv); ok {
+				os.Exit(code)
+			}
+			os.Exit(Main(context.Background(), os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 		},
 	})
 }
