@@ -11,7 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -65,16 +66,26 @@ func listenersChild() int {
 	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
 		return 1
 	}
+	// Accept on every listener at once: the parent dials them in its own order.
+	var wg sync.WaitGroup
+	var failed atomic.Bool
 	for name, l := range ls {
 		for _, x := range l {
-			c, err := x.Accept()
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "accept:", err)
-				return 1
-			}
-			fmt.Fprintf(c, "hello from %s\n", name)
-			c.Close()
+			wg.Go(func() {
+				c, err := x.Accept()
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "accept:", err)
+					failed.Store(true)
+					return
+				}
+				fmt.Fprintf(c, "hello from %s\n", name)
+				c.Close()
+			})
 		}
+	}
+	wg.Wait()
+	if failed.Load() {
+		return 1
 	}
 	return 0
 }
@@ -158,7 +169,7 @@ func TestListenersActivated(t *testing.T) {
 	}
 	// Nobody in this process accepts: a greeting proves the child's
 	// listener is the passed socket.
-	for _, dial := range [][2]string{{"tcp", tcp.Addr().String()}, {"unix", sockPath}} {
+	for _, dial := range [][3]string{{"tcp", tcp.Addr().String(), "web"}, {"unix", sockPath, UnknownName}} {
 		c, err := net.DialTimeout(dial[0], dial[1], 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
@@ -166,8 +177,8 @@ func TestListenersActivated(t *testing.T) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		b, err := io.ReadAll(c)
 		c.Close()
-		if err != nil || !strings.HasPrefix(string(b), "hello from ") {
-			t.Errorf("%s: read %q, %v", dial[0], b, err)
+		if want := "hello from " + dial[2] + "\n"; err != nil || string(b) != want {
+			t.Errorf("%s: read %q, %v; want %q", dial[0], b, err, want)
 		}
 	}
 	if err := cmd.Wait(); err != nil {
