@@ -29,10 +29,11 @@ var ErrNotDropped = errors.New("privdrop: privileges were not dropped")
 // user.UnknownUserError / user.UnknownGroupError or parse failures.
 func Lookup(name, group string) (*syscall.Credential, error) {
 	u, err := user.Lookup(name)
+	if err != nil && isNumeric(name) {
+		u, err = user.LookupId(name)
+	}
 	if err != nil {
-		if u, err = user.LookupId(name); err != nil {
-			return nil, fmt.Errorf("privdrop: user %q: %w", name, err)
-		}
+		return nil, fmt.Errorf("privdrop: user %q: %w", name, err)
 	}
 	uid, err := strconv.ParseUint(u.Uid, 10, 32)
 	if err != nil {
@@ -41,10 +42,11 @@ func Lookup(name, group string) (*syscall.Credential, error) {
 	gidStr := u.Gid
 	if group != "" {
 		g, err := user.LookupGroup(group)
+		if err != nil && isNumeric(group) {
+			g, err = user.LookupGroupId(group)
+		}
 		if err != nil {
-			if g, err = user.LookupGroupId(group); err != nil {
-				return nil, fmt.Errorf("privdrop: group %q: %w", group, err)
-			}
+			return nil, fmt.Errorf("privdrop: group %q: %w", group, err)
 		}
 		gidStr = g.Gid
 	}
@@ -64,4 +66,11 @@ func Lookup(name, group string) (*syscall.Credential, error) {
 		}
 	}
 	return cred, nil
+}
+
+// isNumeric reports whether s is a decimal id: only then is a failed name
+// look-up retried as an id, so that an unknown name keeps its own error.
+func isNumeric(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 32)
+	return err == nil
 }

@@ -79,3 +79,18 @@ func TestVerifyDetectsNoDrop(t *testing.T) {
 		t.Fatalf("Verify(wrong uid) = %v", err)
 	}
 }
+
+// TestLookupUnknownNames: an unknown name is reported as unknown, not as an
+// invalid numeric id.
+func TestLookupUnknownNames(t *testing.T) {
+	_, err := Lookup("no-such-user-daemonctl", "")
+	var unknownUser user.UnknownUserError
+	if !errors.As(err, &unknownUser) {
+		t.Errorf("unknown user: %v (%T), want user.UnknownUserError", err, errors.Unwrap(err))
+	}
+	_, err = Lookup("root", "no-such-group-daemonctl")
+	var unknownGroup user.UnknownGroupError
+	if !errors.As(err, &unknownGroup) {
+		t.Errorf("unknown group: %v, want user.UnknownGroupError", err)
+	}
+}
