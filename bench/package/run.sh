@@ -8,7 +8,7 @@
 #   RUNS=3 bench/package/run.sh     # fewer runs
 #   SMOKE=1 bench/package/run.sh    # one run each, proves the harness, no report
 #
-# Needs: go, hyperfine, dpkg-deb, rpm2cpio, cpio, python3. Run from anywhere.
+# Needs: go, dpkg-deb, rpm2cpio, cpio, python3. Run from anywhere.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +26,10 @@ mkdir -p build "$work"
 # build/daemonctl is shared with other make targets: use a copy of our own.
 export CGO_ENABLED=0
 go build -trimpath -ldflags='-s -w' -o "$work/daemonctl" ./cmd/daemonctl
+if [ -d cmd/daemonctl-build ]; then
+    # daemonctl hands package over to daemonctl-build (execve) found beside it.
+    go build -trimpath -ldflags='-s -w' -o "$work/daemonctl-build" ./cmd/daemonctl-build
+fi
 daemonctl=$work/daemonctl
 nfpm_version=$(go list -m -f '{{.Version}}' github.com/goreleaser/nfpm/v2)
 nfpm=build/nfpm-$nfpm_version
@@ -104,13 +108,14 @@ cmp "$work/out-daemonctl/bigd_1.0.0-1_amd64.deb" "$work/out-nfpm/bigd_1.0.0-1_am
 cmp "$work/out-daemonctl/bigd-1.0.0-1.x86_64.rpm" "$work/out-nfpm/bigd-1.0.0-1.x86_64.rpm"
 
 cat /proc/loadavg >"$work/loadavg.before"
-hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/results.json" \
-    -n "daemonctl deb" "$cmd_ours_deb" \
-    -n "nfpm deb" "$cmd_nfpm_deb" \
-    -n "dpkg-deb deb" "$dpkg_cmd" \
-    -n "daemonctl rpm" "$cmd_ours_rpm" \
-    -n "nfpm rpm" "$cmd_nfpm_rpm"
-
+# Interleaved rounds rather than hyperfine's one-command-after-another: the
+# machine is shared, and a load change must not favour one command.
+python3 "$here/interleave.py" "$runs" "$work/results.json" \
+    "daemonctl deb" "$cmd_ours_deb" \
+    "nfpm deb" "$cmd_nfpm_deb" \
+    "dpkg-deb deb" "$dpkg_cmd" \
+    "daemonctl rpm" "$cmd_ours_rpm" \
+    "nfpm rpm" "$cmd_nfpm_rpm"
 cat /proc/loadavg >"$work/loadavg.after"
 [ -n "${SMOKE:-}" ] && exit 0
 python3 "$here/report.py" "$work" "$runs" >"$here/RESULTS.md"
