@@ -50,4 +50,4 @@ bench: build ## benchmarks side by side with the peers (slow; results in bench/*
 bench-smoke: build ## a quick run of every benchmark harness: proves they work, asserts no timing
 
 clean: ## remove build outputs
-	rm -rf $(BUILD) dist
+	rm -rf $(BUILD) dist out

@@ -156,6 +156,7 @@ func (c *Config) Build() (*Spec, error) {
 	v := validator{cfg: c}
 	v.check(s)
 	if len(v.errs) > 0 {
+		sortByLine(v.errs)
 		return nil, v.errs
 	}
 	return s, nil
@@ -325,17 +326,16 @@ func (v *validator) check(s *Spec) {
 		}
 	}
 	v.account("user", s.User)
-	v.account("group", s.Group)
+	if v.cfg.Group != "" { // a group defaulted from user repeats user's error
+		v.account("group", s.Group)
+	}
 	for _, e := range s.Environment {
 		f := "environment." + e.Name
 		if !envNameRE.MatchString(e.Name) {
 			v.fail(f, "variable names must match [A-Za-z_][A-Za-z0-9_]*")
 		}
-		if strings.IndexByte(e.Value, 0) >= 0 {
-			v.fail(f, "must not contain a NUL byte")
-		}
-		if !utf8.ValidString(e.Value) {
-			v.fail(f, "must be valid UTF-8")
+		if !printable(strings.ReplaceAll(e.Value, "\t", " ")) {
+			v.fail(f, "must be one line of UTF-8 text without control characters (tabs are fine)")
 		}
 	}
 	if derivedOK(v.cfg.EnvironmentFile) {

@@ -12,7 +12,12 @@ type Error struct {
 	Line   int    // 1-based line; 0 when unknown
 	Field  string // dotted key path, e.g. "package.version" or "args[2]"
 	Reason string // what is wrong, lowercase, no trailing period
+	Err    error  // the underlying error, if any (such as an fs error); may be nil
 }
+
+// Unwrap returns the underlying error, so that errors.Is(err, fs.ErrNotExist)
+// works for a missing spec file.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats the problem as "file:line: field: reason".
 func (e *Error) Error() string {

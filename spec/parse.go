@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -82,12 +83,12 @@ const MaxSpecSize = 1 << 20
 func Load(path string) (*Spec, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
+		return nil, Errors{{File: path, Reason: "cannot read the spec: " + pathErrReason(err), Err: err}}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxSpecSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("spec: read %s: %w", path, err)
+		return nil, Errors{{File: path, Reason: "cannot read the spec: " + pathErrReason(err), Err: err}}
 	}
 	cfg, parseErrs := parse(path, data)
 	if cfg == nil {
@@ -107,8 +108,23 @@ func Load(path string) (*Spec, error) {
 			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b *Error) int { return cmp.Compare(lineOrder(a), lineOrder(b)) })
+	sortByLine(all)
 	return nil, all
+}
+
+// sortByLine orders errors by line, unlocated ones last, keeping the order
+// of errors on the same line.
+func sortByLine(errs Errors) {
+	slices.SortStableFunc(errs, func(a, b *Error) int { return cmp.Compare(lineOrder(a), lineOrder(b)) })
+}
+
+// pathErrReason is err without the path that Error already names.
+func pathErrReason(err error) string {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err.Error()
+	}
+	return err.Error()
 }
 
 // sameOrParent reports whether field is parent or lies below it.

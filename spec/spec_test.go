@@ -199,7 +199,9 @@ func TestErrors(t *testing.T) {
 		{"env not map", minimal + "environment: [A]\n", "daemon.yaml:3: environment: must be a mapping of NAME: value, not a list"},
 		{"env bad name", minimal + "environment:\n  1A: x\n", "daemon.yaml:4: environment.1A: variable names must match"},
 		{"env dup", minimal + "environment:\n  A: x\n  A: y\n", "daemon.yaml:5: environment.A: duplicate variable"},
-		{"env NUL", minimal + "environment:\n  A: \"\\0\"\n", "daemon.yaml:4: environment.A: must not contain a NUL byte"},
+		{"env NUL", minimal + "environment:\n  A: \"\\0\"\n", "daemon.yaml:4: environment.A: must be one line of UTF-8 text without control characters"},
+		{"env newline", minimal + "environment:\n  A: \"a\\nb\"\n", "daemon.yaml:4: environment.A: must be one line of UTF-8 text without control characters"},
+		{"group defaulted from a bad user", minimal + "user: \"bad user\"\n", `daemon.yaml:3: user: "bad user" must match`},
 		{"env value list", minimal + "environment:\n  A: [x]\n", "daemon.yaml:4: environment.A: must be a string, not a list"},
 		{"environment_file", minimal + "environment_file: etc/x\n", "daemon.yaml:3: environment_file: \"etc/x\" must be an absolute path"},
 		{"working_directory", minimal + "working_directory: \"/a/../b\"\n", "daemon.yaml:3: working_directory: \"/a/../b\" must be a clean path"},
@@ -262,6 +264,21 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestErrorsSortedByLine(t *testing.T) {
+	_, err := build(t, "type: x\nname: Bad\nrestart: r\nexec: rel\nuser: \"a b\"\n")
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatal(err)
+	}
+	lines := []int{}
+	for _, e := range errs {
+		lines = append(lines, e.Line)
+	}
+	if !reflect.DeepEqual(lines, []int{1, 2, 3, 4, 5}) {
+		t.Errorf("lines %v, want 1..5 in order (one error each): %v", lines, err)
+	}
+}
+
 func TestAllErrorsReported(t *testing.T) {
 	_, err := build(t, "name: Bad\nexec: rel\ntype: x\n")
 	var errs Errors
@@ -288,8 +305,14 @@ func TestCheckPackage(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
+	missing := filepath.Join(t.TempDir(), "missing.yaml")
+	_, err := Load(missing)
+	var errs Errors
+	if !errors.Is(err, os.ErrNotExist) || !errors.As(err, &errs) {
 		t.Errorf("missing file: %v", err)
+	}
+	if want := missing + ": cannot read the spec: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("missing file: %v, want %s", err, want)
 	}
 	big := filepath.Join(t.TempDir(), "big.yaml")
 	if err := os.WriteFile(big, []byte(strings.Repeat("#", MaxSpecSize+1)), 0o644); err != nil {

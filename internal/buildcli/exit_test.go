@@ -34,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"gen", "sysv", "-f", bad}, cli.ExitUsage, bad + ":2: exec:"},
 		{[]string{"gen", "systemd", "--bogus"}, cli.ExitUsage, "unknown flag: --bogus"},
 		{[]string{"gen", "systemd"}, cli.ExitUsage, "no spec"},
-		{[]string{"gen", "systemd", "-f", filepath.Join(dir, "missing.yaml")}, cli.ExitFailure, "no such file"},
+		{[]string{"gen", "systemd", "-f", filepath.Join(dir, "missing.yaml")}, cli.ExitUsage, "missing.yaml: cannot read the spec: no such file or directory"},
 		{[]string{"gen", "systemd", "--name", "x", "--exec", "rel"}, cli.ExitUsage, `exec: "rel" must be an absolute path`},
 		{[]string{"lint", "-f", bad}, cli.ExitUsage, "exec:"},
 		{[]string{"nosuchcommand"}, cli.ExitUsage, `unknown command "nosuchcommand"`},

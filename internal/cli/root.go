@@ -12,6 +12,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -43,11 +44,18 @@ func Execute(ctx context.Context, args []string, stdio Stdio, build ...CommandFa
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
-	if err != nil {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(stdio.Err, "daemonctl: "+strings.TrimSpace(msg))
+	var exitErr *ExitError
+	var usageErr *UsageError
+	switch msg := ""; {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		// Printed as is: a bad spec's lines must read file:line: field: reason.
+		if msg = strings.TrimSpace(err.Error()); msg != "" {
+			fmt.Fprintln(stdio.Err, msg)
 		}
-		if _, ok := err.(*UsageError); ok {
+	default:
+		fmt.Fprintln(stdio.Err, "daemonctl: "+strings.TrimSpace(err.Error()))
+		if errors.As(err, &usageErr) {
 			fmt.Fprintln(stdio.Err, "Run 'daemonctl --help' for usage.")
 		}
 	}
