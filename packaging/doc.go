@@ -5,6 +5,9 @@
 // A package holds:
 //   - the files of package.files (the program at exec, 0755 by default),
 //     stripped when they are ELF objects with symbols (as dh_strip does);
+//     those under /etc and those listed in package.conffiles are conffiles
+//     (deb) and %config(noreplace) (rpm); Depends gains libc6 for a
+//     dynamically linked program;
 //   - the systemd unit (and socket) from the systemd generator, in
 //     /lib/systemd/system (deb) or /usr/lib/systemd/system (rpm);
 //   - the LSB init script from the sysv generator, at /etc/init.d/NAME (deb,
