@@ -90,6 +90,7 @@ func New(gen Generators) (*Builder, error) {
 	funcs := sprig.TxtFuncMap()
 	funcs["shquote"] = shellQuote
 	funcs["dquote"] = envQuote
+	funcs["comment"] = commentLines
 	t, err := template.New("pkg").Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, "pkg-*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("packaging: parse templates: %w", err)

@@ -30,3 +30,11 @@ func gecosText(s string) string {
 		return r
 	}, s)
 }
+
+// commentLines turns s into shell/systemd comment lines: every line of it,
+// including those inside a multi-line value, starts with "#".
+func commentLines(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return "#" + strings.ReplaceAll(s, "\n", "\n#")
+}

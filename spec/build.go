@@ -334,8 +334,11 @@ func (v *validator) check(s *Spec) {
 		if !envNameRE.MatchString(e.Name) {
 			v.fail(f, "variable names must match [A-Za-z_][A-Za-z0-9_]*")
 		}
-		if !printable(strings.ReplaceAll(e.Value, "\t", " ")) {
-			v.fail(f, "must be one line of UTF-8 text without control characters (tabs are fine)")
+		if strings.IndexByte(e.Value, 0) >= 0 {
+			v.fail(f, "must not contain a NUL byte")
+		}
+		if !utf8.ValidString(e.Value) {
+			v.fail(f, "must be valid UTF-8")
 		}
 	}
 	if derivedOK(v.cfg.EnvironmentFile) {
