@@ -44,10 +44,14 @@ fuzz: ## run every fuzz target for FUZZTIME (default 1m) each
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-1m} || exit 1; \
 	done
 
-bench: build ## benchmarks side by side with the peers (slow; results in bench/*/RESULTS.md)
-	$(GO) test -run '^$$' -bench . ./...
+bench: build ## benchmarks side by side with the peers (root, ~10 min); writes bench/*/RESULTS.md
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./spec ./systemd ./sysv
+	$(GO) run ./bench/runtime -daemonctl $(BUILD)/daemonctl -echod $(BUILD)/echod -o bench/runtime/RESULTS.md
+	bench/package/run.sh
 
-bench-smoke: build ## a quick run of every benchmark harness: proves they work, asserts no timing
+bench-smoke: build ## every benchmark harness once, quickly: proves they run, asserts no timing
+	$(GO) run ./bench/runtime -smoke -daemonctl $(BUILD)/daemonctl -echod $(BUILD)/echod
+	SMOKE=1 bench/package/run.sh
 
 clean: ## remove build outputs
 	rm -rf $(BUILD) dist out

@@ -4,7 +4,7 @@
 set -eu
 pkgs="ca-certificates git make gcc dash bash busybox shellcheck \
 systemd systemd-container mmdebstrap debootstrap uidmap arch-test \
-lintian rpmlint rpm dpkg-dev fakeroot \
+lintian rpmlint rpm rpm2cpio cpio binutils dpkg-dev fakeroot python3 \
 daemon runit supervisor hyperfine procps iproute2"
 missing=""
 for p in $pkgs; do
