@@ -20,7 +20,34 @@ var (
 	ErrUnknownPID = errors.New("pidfile is locked but holds no pid")
 	// ErrBadSignal means a signal name or number was not recognised.
 	ErrBadSignal = errors.New("unknown signal")
+	// ErrLeftovers means the daemon's pid has exited but processes it
+	// started still hold the pidfile's lock, and Stop cannot reach them
+	// through the daemon's process group. The error also satisfies
+	// errors.As with *LeftoversError.
+	ErrLeftovers = errors.New("processes left behind hold the pidfile")
 )
+
+// LeftoversError reports processes that outlived the daemon (pid PID) and
+// still hold the lock of the pidfile at Path, out of Stop's reach: the
+// daemon did not lead a process group of its own (Group is 0), or they are
+// outside its process group Group (they called setsid or setpgid, or were
+// started by another group). Stop keeps the pidfile then: something of the
+// old instance is alive.
+type LeftoversError struct {
+	Path  string
+	PID   int
+	Group int
+}
+
+func (e *LeftoversError) Error() string {
+	if e.Group == 0 {
+		return fmt.Sprintf("control: %s: pid %d exited but processes it started still hold the lock, and it did not lead a process group through which to stop them", e.Path, e.PID)
+	}
+	return fmt.Sprintf("control: %s: pid %d exited but processes outside its process group %d still hold the lock", e.Path, e.PID, e.Group)
+}
+
+// Is makes errors.Is(err, ErrLeftovers) true.
+func (e *LeftoversError) Is(target error) bool { return target == ErrLeftovers }
 
 // DefaultStopTimeout is the grace period Stop uses when
 // StopOptions.Timeout is zero.
@@ -32,7 +59,8 @@ type StopOptions struct {
 	// Signal asks the daemon to stop; 0 means SIGTERM.
 	Signal syscall.Signal
 	// Timeout is how long to wait for the exit before SIGKILL; 0 means
-	// DefaultStopTimeout, a negative value sends SIGKILL right away.
+	// DefaultStopTimeout, a negative value sends SIGKILL right away. One
+	// grace period covers the daemon and what it left behind.
 	Timeout time.Duration
 }
 
@@ -44,6 +72,11 @@ type StopResult struct {
 	Killed bool
 	// RemovedStale is true when a stale pidfile was deleted.
 	RemovedStale bool
+	// Group is the process group that Stop signalled because processes
+	// the daemon left behind still held the pidfile's lock after its pid
+	// had exited (PID is 0 when that pid was gone before Stop began). It
+	// equals the daemon's pid; 0 means no group was signalled.
+	Group int
 }
 
 // ParseSignal accepts a signal name with or without the SIG prefix, in any

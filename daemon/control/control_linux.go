@@ -14,9 +14,11 @@ import (
 
 // Signal sends sig to the daemon whose locked pidfile is at path and
 // returns its pid. It returns ErrNotRunning (wrapped) when the pidfile is
-// absent or stale, and never signals a pid whose pidfile lock is gone.
+// absent or stale, or when the pid in it has exited while processes it
+// left behind still hold the lock (pidfile.Orphaned); it never signals a
+// pid whose pidfile lock is gone.
 func Signal(path string, sig syscall.Signal) (int, error) {
-	t, err := target(path)
+	t, _, err := target(path)
 	if err != nil {
 		return 0, err
 	}
@@ -30,11 +32,25 @@ func Signal(path string, sig syscall.Signal) (int, error) {
 // Stop asks the daemon whose pidfile is at path to exit, waits for it, and
 // sends SIGKILL when it is still alive after the grace period. A daemon
 // that is not running is not an error: a stale pidfile is removed and the
-// result says so. When Stop returns nil the process has exited. The
-// pidfile is removed once its lock is free (a daemon usually removes it
-// itself). Errors: permission to signal, a pidfile that stays locked after
-// the process exited (one of its children inherited the lock), or ctx
-// ending first.
+// result says so. When Stop returns nil the process has exited, nothing
+// holds the pidfile's lock any more and the pidfile is removed (a daemon
+// usually removes it itself).
+//
+// Processes the daemon started may have inherited the locked descriptor
+// (the fd 3 of `daemonctl run --daemon`) and outlive it. When the lock is
+// still held after the daemon's pid has exited, or the pid was gone
+// before Stop began (pidfile.Orphaned), Stop sends the same signal to the
+// daemon's process group, waits for the lock to be released for what is
+// left of the grace period, then sends SIGKILL to the group and waits for
+// its members to exit. It reaches the group only when the daemon leads it
+// (pgid == pid, as `run --daemon` and package detach arrange); for a pid
+// that is already gone it first checks that a member of the group still
+// has the pidfile open. See group for how the group is pinned.
+//
+// Errors: permission to signal; a *LeftoversError (ErrLeftovers) when
+// processes outside the daemon's process group still hold the lock, or
+// the daemon did not lead one, and the pidfile is kept; a pidfile that a
+// new instance took over meanwhile; ctx ending first.
 func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error) {
 	if opts.Signal == 0 {
 		opts.Signal = unix.SIGTERM
@@ -42,16 +58,23 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultStopTimeout
 	}
+	// The end of the grace period; zero means none is left.
+	var deadline time.Time
+	if opts.Timeout > 0 {
+		deadline = time.Now().Add(opts.Timeout)
+	}
 	var res StopResult
-	t, err := target(path)
+	t, st, err := target(path)
 	switch {
 	case errors.Is(err, ErrNotRunning):
-		st, perr := pidfile.Probe(path)
-		if perr == nil && st.State == pidfile.Stale {
+		switch st.State {
+		case pidfile.Stale:
 			if err := pidfile.RemoveStale(path); err != nil && !errors.Is(err, pidfile.ErrAlreadyRunning) {
 				return res, fmt.Errorf("control: %w", err)
 			}
 			res.RemovedStale = true
+		case pidfile.Orphaned:
+			return res, stopOrphaned(ctx, path, st.PID, opts.Signal, deadline, &res)
 		}
 		return res, nil
 	case err != nil:
@@ -59,19 +82,20 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 	}
 	defer t.close()
 	res.PID = t.pid
-	if opts.Timeout > 0 {
+	if !deadline.IsZero() {
 		if err := t.signal(opts.Signal); err != nil {
 			return res, err
 		}
-		wctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+		wctx, cancel := context.WithDeadline(ctx, deadline)
 		err = t.wait(wctx)
 		cancel()
 		if err != nil && ctx.Err() != nil {
 			return res, fmt.Errorf("control: stop pid %d: %w", t.pid, ctx.Err())
 		}
 	}
-	if err != nil || opts.Timeout < 0 {
+	if err != nil || deadline.IsZero() {
 		res.Killed = true
+		deadline = time.Time{}
 		if err := t.signal(unix.SIGKILL); err != nil {
 			return res, err
 		}
@@ -79,63 +103,219 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 			return res, fmt.Errorf("control: stop pid %d after SIGKILL: %w", t.pid, err)
 		}
 	}
+	var g *group
+	if t.leader {
+		g = &group{id: t.pid, pidfd: t.fd}
+	}
+	if err := stopLeftovers(ctx, path, g, t.pid, opts.Signal, deadline, &res); err != nil {
+		return res, err
+	}
 	if err := pidfile.RemoveStale(path); err != nil {
 		return res, fmt.Errorf("control: pid %d exited but %w", t.pid, err)
 	}
 	return res, nil
 }
 
+// stopOrphaned stops what holds the pidfile's lock when the daemon's pid
+// had exited before Stop began. With no pidfd to pin the group by, it
+// signals the group numbered pid only after seeing one of its members
+// hold the pidfile open: the number cannot be reused while the group has
+// members, so the signal reaches that group and no other.
+func stopOrphaned(ctx context.Context, path string, pid int, sig syscall.Signal, deadline time.Time, res *StopResult) error {
+	if err := verifyOrphaned(path, pid); err != nil {
+		return err
+	}
+	if err := stopLeftovers(ctx, path, &group{id: pid}, pid, sig, deadline, res); err != nil {
+		return err
+	}
+	if err := pidfile.RemoveStale(path); err != nil {
+		return fmt.Errorf("control: pid %d had exited but %w", pid, err)
+	}
+	return nil
+}
+
+// verifyOrphaned checks that a live member of the process group pid has
+// the pidfile at path open. A lock released meanwhile is fine too.
+func verifyOrphaned(path string, pid int) error {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return fmt.Errorf("control: %w", &os.PathError{Op: "stat", Path: path, Err: err})
+	}
+	members, err := groupMembers(pid)
+	if err != nil {
+		return err
+	}
+	var denied error
+	for _, m := range members {
+		open, err := hasOpen(m, &st)
+		if err != nil {
+			denied = err
+			continue
+		}
+		if open {
+			return nil
+		}
+	}
+	if held, err := heldBy(path, pid); err != nil || !held {
+		return err
+	}
+	if denied != nil {
+		return fmt.Errorf("control: %s: pid %d is gone; cannot tell whether its process group still holds the lock: %w", path, pid, denied)
+	}
+	return &LeftoversError{Path: path, PID: pid, Group: pid}
+}
+
+// stopLeftovers ends the processes that still hold the pidfile's lock
+// after the daemon's pid has exited. While some of the grace period is
+// left (deadline not zero) it sends sig to the group and, each time one of
+// the group's members exits, looks at the lock again: no polling, and no
+// lock of its own that could get in the way of the removal. Then it sends
+// SIGKILL to the group, waits for its members to exit (on their pidfds)
+// and looks at the lock once more. A nil g (the daemon led no group) only
+// waits for the grace period to end.
+func stopLeftovers(ctx context.Context, path string, g *group, pid int, sig syscall.Signal, deadline time.Time, res *StopResult) error {
+	if held, err := heldBy(path, pid); err != nil || !held {
+		return err
+	}
+	if !deadline.IsZero() {
+		dctx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
+		if g != nil {
+			res.Group = g.id
+			if err := g.signal(sig); err != nil {
+				return err
+			}
+			for dctx.Err() == nil {
+				if held, err := heldBy(path, pid); err != nil || !held {
+					return err
+				}
+				err := g.waitAny(dctx)
+				if errors.Is(err, errEmptyGroup) {
+					break
+				}
+				if err != nil && dctx.Err() == nil {
+					return err
+				}
+			}
+		} else {
+			<-dctx.Done()
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("control: stop what pid %d left behind: %w", pid, ctx.Err())
+		}
+		if held, err := heldBy(path, pid); err != nil || !held {
+			return err
+		}
+	}
+	if g == nil {
+		return &LeftoversError{Path: path, PID: pid}
+	}
+	res.Group, res.Killed = g.id, true
+	if err := g.signal(unix.SIGKILL); err != nil {
+		return err
+	}
+	if err := g.wait(ctx); err != nil {
+		return err
+	}
+	held, err := heldBy(path, pid)
+	if err != nil {
+		return err
+	}
+	if held {
+		return &LeftoversError{Path: path, PID: pid, Group: g.id}
+	}
+	return nil
+}
+
+// heldBy reports whether the pidfile at path still names pid and is
+// locked. A pidfile that now names another pid belongs to a new instance,
+// which is not pid's leftovers.
+func heldBy(path string, pid int) (bool, error) {
+	st, err := pidfile.Probe(path)
+	if err != nil {
+		return false, fmt.Errorf("control: %w", err)
+	}
+	return st.PID == pid && (st.State == pidfile.Orphaned || st.State == pidfile.Running), nil
+}
+
 // process is a daemon pinned by a pidfd.
 type process struct {
-	pid  int
-	path string
-	fd   *os.File // pidfd, nonblocking, registered with the runtime poller
+	pid    int
+	path   string
+	fd     *os.File // pidfd, nonblocking, registered with the runtime poller
+	leader bool     // pid led its own process group once pinned
 }
 
 // target resolves path to a running daemon and pins it with a pidfd,
 // checking the lock again after pidfd_open so that the pidfd cannot refer
-// to a recycled pid.
-func target(path string) (*process, error) {
+// to a recycled pid. When the daemon is not running the error wraps
+// ErrNotRunning and the Status says why (absent, stale or orphaned).
+func target(path string) (*process, pidfile.Status, error) {
 	st, err := pidfile.Probe(path)
 	if err != nil {
-		return nil, fmt.Errorf("control: %w", err)
+		return nil, st, fmt.Errorf("control: %w", err)
 	}
-	if st.State != pidfile.Running {
-		return nil, fmt.Errorf("control: %s: %w", path, ErrNotRunning)
+	switch st.State {
+	case pidfile.Running:
+	case pidfile.Orphaned:
+		return nil, st, fmt.Errorf("control: %s: pid %d is gone (processes it left behind still hold the lock): %w", path, st.PID, ErrNotRunning)
+	default:
+		return nil, st, fmt.Errorf("control: %s: %w", path, ErrNotRunning)
 	}
 	if st.PID == 0 {
-		return nil, fmt.Errorf("control: %s: %w", path, ErrUnknownPID)
+		return nil, st, fmt.Errorf("control: %s: %w", path, ErrUnknownPID)
 	}
 	fd, err := unix.PidfdOpen(st.PID, unix.PIDFD_NONBLOCK)
 	if errors.Is(err, unix.ESRCH) {
-		return nil, fmt.Errorf("control: %s: pid %d: %w", path, st.PID, ErrNotRunning)
+		again, perr := pidfile.Probe(path)
+		if perr != nil || again.State == pidfile.Running {
+			again = pidfile.Status{State: pidfile.Orphaned, PID: st.PID}
+		}
+		return nil, again, fmt.Errorf("control: %s: pid %d: %w", path, st.PID, ErrNotRunning)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("control: pidfd_open %d: %w", st.PID, err)
+		return nil, st, fmt.Errorf("control: pidfd_open %d: %w", st.PID, err)
 	}
 	p := &process{pid: st.PID, path: path, fd: os.NewFile(uintptr(fd), "pidfd")}
-	if again, err := pidfile.Probe(path); err != nil || again.State != pidfile.Running || again.PID != st.PID {
+	// Asked once pinned: a zombie keeps its group, and the lock check
+	// below rules out a recycled pid.
+	pgid, err := unix.Getpgid(st.PID)
+	p.leader = err == nil && pgid == st.PID
+	again, err := pidfile.Probe(path)
+	switch {
+	case err != nil:
 		p.close()
-		return nil, fmt.Errorf("control: %s: pid %d: %w", path, st.PID, ErrNotRunning)
+		return nil, again, fmt.Errorf("control: %w", err)
+	case again.PID != st.PID && again.State != pidfile.Absent:
+		p.close()
+		return nil, again, fmt.Errorf("control: %s: pid changed from %d to %d meanwhile; try again", path, st.PID, again.PID)
+	case again.State != pidfile.Running:
+		p.close()
+		return nil, again, fmt.Errorf("control: %s: pid %d: %w", path, st.PID, ErrNotRunning)
 	}
-	return p, nil
+	return p, st, nil
 }
 
 func (p *process) close() { p.fd.Close() }
 
 func (p *process) signal(sig syscall.Signal) error {
-	rc, err := p.fd.SyscallConn()
-	if err != nil {
-		return fmt.Errorf("control: signal pid %d: %w", p.pid, err)
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = unix.PidfdSendSignal(int(fd), sig, nil, 0) }); err != nil {
-		return fmt.Errorf("control: signal pid %d: %w", p.pid, err)
-	}
-	if serr != nil && !errors.Is(serr, unix.ESRCH) {
-		return fmt.Errorf("control: send %s to pid %d: %w", unix.SignalName(sig), p.pid, serr)
+	if err := pidfdSignal(p.fd, sig, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("control: send %s to pid %d: %w", unix.SignalName(sig), p.pid, err)
 	}
 	return nil
+}
+
+// pidfdSignal is pidfd_send_signal(2) on a pidfd held by an *os.File.
+func pidfdSignal(f *os.File, sig syscall.Signal, flags int) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.PidfdSendSignal(int(fd), sig, nil, flags) }); err != nil {
+		return err
+	}
+	return serr
 }
 
 // wait blocks until the process has exited or ctx is done. The pidfd
@@ -146,8 +326,18 @@ func (p *process) wait(ctx context.Context) error {
 	} else {
 		p.fd.SetReadDeadline(time.Time{})
 	}
-	stop := context.AfterFunc(ctx, func() { p.fd.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	expired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		p.fd.SetReadDeadline(time.Unix(1, 0))
+		close(expired)
+	})
+	defer func() {
+		// Let a late f finish before returning, so that it cannot undo
+		// the deadline of a later wait on the same pidfd.
+		if !stop() {
+			<-expired
+		}
+	}()
 	rc, err := p.fd.SyscallConn()
 	if err != nil {
 		return err

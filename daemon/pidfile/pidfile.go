@@ -22,15 +22,22 @@ var (
 
 // RunningError reports that the pidfile at Path is locked by a live
 // process. PID is the pid written in the file, 0 when the holder had not
-// written it yet.
+// written it yet. Exited is true when that pid has exited (or is a zombie)
+// while the lock is still held: processes it started inherited the locked
+// descriptor and outlived it (the Orphaned state of Probe). Either way
+// something of the old instance is alive and the pidfile is not taken over.
 type RunningError struct {
-	Path string
-	PID  int
+	Path   string
+	PID    int
+	Exited bool
 }
 
 func (e *RunningError) Error() string {
-	if e.PID <= 0 {
+	switch {
+	case e.PID <= 0:
 		return fmt.Sprintf("pidfile: %s: already running (pid unknown)", e.Path)
+	case e.Exited:
+		return fmt.Sprintf("pidfile: %s: pid %d is gone but processes it left behind still hold the lock", e.Path, e.PID)
 	}
 	return fmt.Sprintf("pidfile: %s: already running (pid %d)", e.Path, e.PID)
 }
@@ -47,11 +54,19 @@ const (
 	// Stale means the pidfile exists but nobody holds its lock: the daemon
 	// is dead (LSB "dead and pidfile exists").
 	Stale
-	// Running means a live process holds the lock.
+	// Running means a live process holds the lock. When a pid is written
+	// in the file, that process exists and has not exited.
 	Running
+	// Orphaned means the lock is held but the pid written in the file has
+	// exited (or is a zombie): the daemon is dead, and processes it started
+	// that inherited the locked descriptor (the fd 3 that `daemonctl run
+	// --daemon` hands over) still hold the lock. For LSB status this is
+	// "dead and pidfile exists"; the pidfile cannot be taken over until
+	// those processes are gone.
+	Orphaned
 )
 
-// String returns "absent", "stale" or "running".
+// String returns "absent", "stale", "running" or "orphaned".
 func (s State) String() string {
 	switch s {
 	case Absent:
@@ -60,13 +75,16 @@ func (s State) String() string {
 		return "stale"
 	case Running:
 		return "running"
+	case Orphaned:
+		return "orphaned"
 	}
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Status is the result of Probe. PID is the pid written in the file (0 when
 // the file is empty or unreadable as a pid); it is only meaningful to signal
-// when State is Running.
+// when State is Running. With Orphaned it names the exited daemon, whose
+// number stays reserved while its process group has members.
 type Status struct {
 	State State
 	PID   int

@@ -51,7 +51,7 @@ func Acquire(path string) (*File, error) {
 			f.Close()
 			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
 				pid, _ := readLockedPID(path)
-				return nil, &RunningError{Path: path, PID: pid}
+				return nil, &RunningError{Path: path, PID: pid, Exited: pid > 0 && exited(pid)}
 			}
 			return nil, fmt.Errorf("pidfile: lock %s: %w", path, err)
 		}
@@ -121,10 +121,16 @@ func (p *File) Close() error {
 	return nil
 }
 
-// Probe reports whether the pidfile at path is absent, stale (unlocked) or
-// held by a running process, and the pid written in it. It needs only read
-// access. A non-regular file or a symbolic link gives ErrInvalid; a
-// permission problem wraps os.ErrPermission.
+// Probe reports whether the pidfile at path is absent, stale (unlocked),
+// held by a running process, or orphaned (held, but the pid written in it
+// has exited), and the pid written in it. It needs only read access. A
+// non-regular file or a symbolic link gives ErrInvalid; a permission
+// problem wraps os.ErrPermission.
+//
+// A zombie counts as exited. Probe cannot tell the daemon from an
+// unrelated process that reuses its pid; that takes the daemon's lock
+// holders leaving its process group (which keeps the number reserved) and
+// the pid wrapping around.
 func Probe(path string) (Status, error) {
 	locked, pid, err := probe(path)
 	switch {
@@ -139,6 +145,9 @@ func Probe(path string) (Status, error) {
 			if errors.Is(err, os.ErrNotExist) {
 				return Status{State: Absent}, nil
 			}
+		}
+		if pid > 0 && exited(pid) {
+			return Status{State: Orphaned, PID: pid}, nil
 		}
 		return Status{State: Running, PID: pid}, nil
 	default:
@@ -206,6 +215,23 @@ func readLockedPID(path string) (int, error) {
 		}
 		time.Sleep(delay)
 	}
+}
+
+// exited reports whether pid has exited: it does not exist, or it is a
+// zombie (its pidfd is readable). Without pidfd_open (Linux before 5.3, or
+// a seccomp filter) only a missing process counts.
+func exited(pid int) bool {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return true
+		}
+		return errors.Is(unix.Kill(pid, 0), unix.ESRCH)
+	}
+	defer unix.Close(fd)
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(pfd, 0)
+	return err == nil && n > 0
 }
 
 // sameFile reports whether path (not followed) still names the inode st.

@@ -5,8 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestAcquireWriteProbeRemove(t *testing.T) {
@@ -18,23 +22,25 @@ func TestAcquireWriteProbeRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Write(4242); err != nil {
+	// The holder's pid must be live for Running: this test's own.
+	self := os.Getpid()
+	if err := p.Write(self); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path); string(b) != "4242\n" {
+	if b, _ := os.ReadFile(path); string(b) != strconv.Itoa(self)+"\n" {
 		t.Fatalf("content %q", b)
 	}
 	// Reading the file through another descriptor of this process must not
 	// drop the lock (it would with a classic POSIX lock).
-	if st, err := Probe(path); err != nil || st.State != Running || st.PID != 4242 {
+	if st, err := Probe(path); err != nil || st.State != Running || st.PID != self {
 		t.Fatalf("Probe(locked) = %+v, %v", st, err)
 	}
 	_, err = Acquire(path)
 	var re *RunningError
-	if !errors.Is(err, ErrAlreadyRunning) || !errors.As(err, &re) || re.PID != 4242 {
+	if !errors.Is(err, ErrAlreadyRunning) || !errors.As(err, &re) || re.PID != self || re.Exited {
 		t.Fatalf("second Acquire: %v", err)
 	}
-	if want := "pidfile: " + path + ": already running (pid 4242)"; err.Error() != want {
+	if want := "pidfile: " + path + ": already running (pid " + strconv.Itoa(self) + ")"; err.Error() != want {
 		t.Fatalf("message %q, want %q", err, want)
 	}
 	if err := p.Remove(); err != nil {
@@ -142,19 +148,7 @@ func TestConcurrentAcquireExactlyOne(t *testing.T) {
 // process holding it.
 func TestLockInheritedByChild(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	p, err := Acquire(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sleep", "1000")
-	cmd.ExtraFiles = []*os.File{p.File()}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Write(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	p.Close()
+	cmd := startHolder(t, path, func(holder int) int { return holder })
 	if st, err := Probe(path); err != nil || st.State != Running || st.PID != cmd.Process.Pid {
 		t.Fatalf("Probe with child holding the lock = %+v, %v", st, err)
 	}
@@ -170,6 +164,91 @@ func TestParsePID(t *testing.T) {
 		got, err := parsePID([]byte(in))
 		if got != want || (want == 0) != (err != nil) {
 			t.Errorf("parsePID(%q) = %d, %v", in, got, err)
+		}
+	}
+}
+
+// startHolder starts `sleep 1000` holding the pidfile's lock through an
+// inherited descriptor, as the children of a `daemonctl run --daemon`
+// program do, and writes pid into the pidfile.
+func startHolder(t *testing.T, path string, pid func(holder int) int) *exec.Cmd {
+	t.Helper()
+	p, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sleep", "1000")
+	cmd.ExtraFiles = []*os.File{p.File()}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if err := p.Write(pid(cmd.Process.Pid)); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	return cmd
+}
+
+// exitedPID returns the pid of a process that has exited: reaped when
+// reap is true, else left a zombie (our child, reaped at cleanup).
+func exitedPID(t *testing.T, reap bool) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	if reap {
+		cmd.Wait()
+		return pid
+	}
+	t.Cleanup(func() { cmd.Wait() })
+	// Wait for the zombie without reaping it.
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+// The lock is held by a process that inherited it, but the pid written in
+// the file has exited (reaped, or a zombie): orphaned, not running, and
+// not taken over either.
+func TestOrphanedWhenPIDExited(t *testing.T) {
+	for name, reap := range map[string]bool{"reaped": true, "zombie": false} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			dead := exitedPID(t, reap)
+			holder := startHolder(t, path, func(int) int { return dead })
+			st, err := Probe(path)
+			if err != nil || st.State != Orphaned || st.PID != dead {
+				t.Fatalf("Probe = %+v, %v; want orphaned, pid %d", st, err, dead)
+			}
+			_, err = Acquire(path)
+			var re *RunningError
+			if !errors.Is(err, ErrAlreadyRunning) || !errors.As(err, &re) || re.PID != dead || !re.Exited {
+				t.Fatalf("Acquire over leftovers: %v", err)
+			}
+			if !strings.Contains(err.Error(), "pid "+strconv.Itoa(dead)+" is gone") {
+				t.Fatalf("message %q", err)
+			}
+			if err := RemoveStale(path); !errors.Is(err, ErrAlreadyRunning) {
+				t.Fatalf("RemoveStale over leftovers: %v", err)
+			}
+			holder.Process.Kill()
+			holder.Wait()
+			if st, err := Probe(path); err != nil || st.State != Stale {
+				t.Fatalf("Probe after the holder died = %+v, %v", st, err)
+			}
+		})
+	}
+}
+
+func TestStateString(t *testing.T) {
+	for st, want := range map[State]string{Absent: "absent", Stale: "stale", Running: "running", Orphaned: "orphaned", State(9): "State(9)"} {
+		if got := st.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", int(st), got, want)
 		}
 	}
 }

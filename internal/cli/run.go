@@ -65,7 +65,11 @@ fails with the reason when it cannot start.
 
 The pidfile is locked (an OFD lock) for the daemon's lifetime. Without
 --keepalive it holds PROG's pid and PROG inherits the locked descriptor as fd 3
-(a program that closes fd 3 gives up the lock). With --keepalive a supervisor
+(a program that closes fd 3 gives up the lock); so do PROG's children unless it
+closes fd 3 for them, and they keep the pidfile locked if they outlive PROG:
+status then reports the daemon dead (1), run refuses, and stop ends them through
+PROG's process group. Use --keepalive for a program that leaves children
+behind: the angel's lock is never inherited. With --keepalive a supervisor
 ("angel") restarts PROG by --restart policy with exponential backoff and a start
 limit, forwards TERM/INT/HUP/USR1/USR2, and holds the pidfile with its own pid:
 stop and reload must reach the angel, which knows that TERM means "do not
@@ -171,7 +175,7 @@ func runDetached(_ Stdio, opts runOptions, path string, cred *syscall.Credential
 	if opts.pidfile != "" {
 		var err error
 		if pf, err = pidfile.Acquire(opts.pidfile); err != nil {
-			return fmt.Errorf("run: %w", err)
+			return acquireError(opts.pidfile, err)
 		}
 		files = append(files, pf.File())
 	}
@@ -189,6 +193,18 @@ func runDetached(_ Stdio, opts runOptions, path string, cred *syscall.Credential
 		return pf.Close() // PROG keeps the lock through its fd 3
 	}
 	return nil
+}
+
+// acquireError explains a pidfile that cannot be taken. When its pid is
+// gone but processes it left behind still hold the lock (they inherited
+// fd 3), something of the old instance is alive: run refuses, and says
+// how to end it.
+func acquireError(path string, err error) error {
+	var re *pidfile.RunningError
+	if errors.As(err, &re) && re.Exited {
+		return fmt.Errorf("run: %w; stop them first (daemonctl stop --pidfile %s)", err, path)
+	}
+	return fmt.Errorf("run: %w", err)
 }
 
 // runAngel starts the keepalive angel, detached with --daemon, or by
@@ -255,7 +271,7 @@ func runForeground(opts runOptions, path string, cred *syscall.Credential, out, 
 	if opts.pidfile != "" {
 		pf, err := pidfile.Acquire(opts.pidfile)
 		if err != nil {
-			return fmt.Errorf("run: %w", err)
+			return acquireError(opts.pidfile, err)
 		}
 		if err := pf.Write(os.Getpid()); err != nil {
 			pf.Remove()

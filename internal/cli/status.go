@@ -27,7 +27,10 @@ func newStatusCmd(stdio Stdio) *cobra.Command {
 		Short: "Report whether the daemon holding a pidfile runs (LSB exit codes 0/1/3/4)",
 		Long: `status tests the pidfile's lock, not just the pid in it, so a pid reused by an
 unrelated process is never mistaken for the daemon. Exit codes follow LSB:
-0 running, 1 dead but the pidfile exists, 3 not running, 4 unknown.`,
+0 running, 1 dead but the pidfile exists, 3 not running, 4 unknown.
+
+The daemon is dead (1) also when its pid has exited while processes it started
+still hold the lock through the inherited pidfile descriptor; stop ends them.`,
 		Args: NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if opts.pidfile == "" {
@@ -51,6 +54,9 @@ func runStatus(stdio Stdio, opts statusOptions) error {
 		return nil
 	case pidfile.Stale:
 		fmt.Fprintf(stdio.Out, "dead, but pidfile %s exists\n", opts.pidfile)
+		return &ExitError{Code: statusDead}
+	case pidfile.Orphaned:
+		fmt.Fprintf(stdio.Out, "dead (pid %d is gone), but processes it left behind still hold pidfile %s\n", st.PID, opts.pidfile)
 		return &ExitError{Code: statusDead}
 	default:
 		fmt.Fprintln(stdio.Out, "not running")

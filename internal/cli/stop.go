@@ -23,7 +23,13 @@ func newStopCmd(stdio Stdio) *cobra.Command {
 		Long: `stop sends the signal (default TERM) to the daemon whose pidfile is locked, waits
 for it to exit (on a pidfd, without polling) and sends SIGKILL when it is still
 alive after the timeout. It exits 0 when the daemon stopped or was not running,
-and removes a stale pidfile. When it returns 0 the process is gone.`,
+and removes a stale pidfile. When it returns 0 the process is gone.
+
+Processes the daemon started may hold the pidfile's lock after it exited (they
+inherited the descriptor). stop then sends the same signal to the daemon's
+process group, waits for the lock within the same timeout, and sends SIGKILL to
+the group after it; this also ends what a daemon killed earlier left behind.
+Leftovers outside the daemon's process group make stop fail and keep the pidfile.`,
 		Args: NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.pidfile == "" {
@@ -44,14 +50,7 @@ and removes a stale pidfile. When it returns 0 the process is gone.`,
 			if err != nil {
 				return fmt.Errorf("stop: %w", err)
 			}
-			switch {
-			case res.PID == 0 && res.RemovedStale:
-				fmt.Fprintf(stdio.Err, "not running; removed stale pidfile %s\n", opts.pidfile)
-			case res.PID == 0:
-				fmt.Fprintln(stdio.Err, "not running")
-			case res.Killed:
-				fmt.Fprintf(stdio.Err, "killed pid %d (SIGKILL after %s)\n", res.PID, opts.timeout)
-			}
+			reportStop(stdio, opts, res)
 			return nil
 		},
 	}
@@ -59,4 +58,24 @@ and removes a stale pidfile. When it returns 0 the process is gone.`,
 	cmd.Flags().DurationVar(&opts.timeout, "timeout", control.DefaultStopTimeout, "grace period before SIGKILL (0: kill at once)")
 	cmd.Flags().StringVar(&opts.signal, "signal", "TERM", "signal asking the daemon to stop")
 	return cmd
+}
+
+// reportStop says on stderr what stop did beyond a plain stop.
+func reportStop(stdio Stdio, opts stopOptions, res control.StopResult) {
+	killed := ""
+	if res.Killed {
+		killed = fmt.Sprintf(" (SIGKILL after %s)", opts.timeout)
+	}
+	switch {
+	case res.Group != 0 && res.PID == 0:
+		fmt.Fprintf(stdio.Err, "pid %d was gone; stopped its process group %d, which still held %s%s\n", res.Group, res.Group, opts.pidfile, killed)
+	case res.Group != 0:
+		fmt.Fprintf(stdio.Err, "stopped pid %d and its process group %d, which still held %s%s\n", res.PID, res.Group, opts.pidfile, killed)
+	case res.PID == 0 && res.RemovedStale:
+		fmt.Fprintf(stdio.Err, "not running; removed stale pidfile %s\n", opts.pidfile)
+	case res.PID == 0:
+		fmt.Fprintln(stdio.Err, "not running")
+	case res.Killed:
+		fmt.Fprintf(stdio.Err, "killed pid %d%s\n", res.PID, killed)
+	}
 }
