@@ -9,6 +9,19 @@
 // through the runtime's poller: no polling loop, no fixed-step sleeps, and
 // the process is gone when Stop returns.
 //
+// A daemon's children may hold its pidfile's lock after it exited (they
+// inherited the locked descriptor, as with `daemonctl run --daemon`
+// without --keepalive). Stop then reaches them through the daemon's
+// process group, which the daemon must lead (pgid == pid, as package
+// detach arranges): the same signal first, SIGKILL at the end of the same
+// grace period, and the pidfile is removed once the lock is free. The
+// group is pinned by the daemon's pidfd where the kernel allows
+// (PIDFD_SIGNAL_PROCESS_GROUP, Linux 6.9) and by the rule that a group's
+// number is not reused while the group has members. Processes that
+// left the group are out of reach: Stop reports them (ErrLeftovers) and
+// keeps the pidfile, rather than signal anything it cannot tie to the
+// daemon.
+//
 // Example:
 //
 //	res, err := control.Stop(ctx, "/run/echod/echod.pid", control.StopOptions{Timeout: 5 * time.Second})

@@ -20,6 +20,14 @@
 // exit. OFD locks and POSIX locks conflict with each other, so a tool
 // testing with F_GETLK sees the lock too (Linux 3.15 or later).
 //
+// The flip side of an inherited lock: children of the program inherit the
+// descriptor as well and keep the lock if they outlive it. Probe therefore
+// also checks the pid written in the file (with pidfd_open; a zombie counts
+// as exited) and reports Orphaned when the lock is held but that pid is
+// gone: the daemon is dead, something it started is not, and Acquire still
+// refuses (RunningError.Exited). Package control stops such leftovers
+// through the daemon's process group.
+//
 // Non-goals: the package does not create the pidfile's directory (the
 // caller does, so that it can chown it before dropping privileges) and does
 // not trust unlocked pidfiles written by other programs.
