@@ -42,12 +42,11 @@ func Start(cmd *Command) (int, error) {
 	if err := CloseOnExec(); err != nil {
 		return 0, err
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-
 	pid := os.Getpid()
 	if unix.Getpgrp() != pid {
+		// After setsid this process has no controlling terminal, so no
+		// hangup can reach it or the child: no SIGHUP handler is needed
+		// (and starting Go's signal loop costs more than the whole exec).
 		if _, err := unix.Setsid(); err == nil {
 			// syscall.ForkExec rather than os.StartProcess: no pidfd probe
 			// fork, and nobody here will wait for the child.
@@ -65,6 +64,11 @@ func Start(cmd *Command) (int, error) {
 			return child, nil
 		}
 	}
+	// The session-leading intermediate is in our session until it calls
+	// setsid: a hangup of our terminal in that window must not kill it.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	return startStage(cmd.Path, args, env, cmd.Dir, files, cmd.Credential)
 }
 
