@@ -164,9 +164,13 @@ func stdio(in []*os.File) (files []*os.File, closeNull func(), err error) {
 			continue
 		}
 		if null == nil {
-			if null, err = os.OpenFile(os.DevNull, os.O_RDWR, 0); err != nil {
-				return nil, nil, fmt.Errorf("detach: %w", err)
+			// A plain descriptor: os.OpenFile would start Go's network
+			// poller for the device, which costs more than it is worth here.
+			fd, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+			if err != nil {
+				return nil, nil, fmt.Errorf("detach: %w", &os.PathError{Op: "open", Path: os.DevNull, Err: err})
 			}
+			null = os.NewFile(uintptr(fd), os.DevNull)
 		}
 		files[i] = null
 	}
