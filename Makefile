@@ -12,7 +12,8 @@ help: ## list the targets
 build: ## build daemonctl, daemonctl-build (gen, lint, package) and echod into build/
 	$(GO) build -trimpath -o $(BUILD)/daemonctl ./cmd/daemonctl
 	$(GO) build -trimpath -o $(BUILD)/daemonctl-build ./cmd/daemonctl-build
-	$(GO) build -trimpath -ldflags='-s -w' -o $(BUILD)/echod ./cmd/echod
+	# echod as distributions build Go: PIE, dynamically linked, full RELRO (lintian and rpmlint clean).
+	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=pie -ldflags='-s -w -linkmode=external -extldflags=-Wl,-z,relro,-z,now' -o $(BUILD)/echod ./cmd/echod
 
 demo: build ## the main job on the bundled example: unit, init script, .deb and .rpm in dist/
 	$(BUILD)/daemonctl lint -f examples/echod/daemon.yaml

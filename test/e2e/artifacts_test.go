@@ -64,9 +64,14 @@ func (b *builder) binaries() error {
 	}{
 		{"build/daemonctl", "./cmd/daemonctl", []string{"CGO_ENABLED=0"}},
 		{"build/daemonctl-build", "./cmd/daemonctl-build", []string{"CGO_ENABLED=0"}},
-		{"build/echod", "./cmd/echod", []string{"CGO_ENABLED=0"}},
+		// As the Makefile builds it: PIE, dynamically linked, full RELRO.
+		{"build/echod", "./cmd/echod", []string{"CGO_ENABLED=1"}},
 	} {
-		cmd := exec.Command(gobin, "build", "-o", c.out, c.pkg)
+		args := []string{"build", "-o", c.out, c.pkg}
+		if c.out == "build/echod" {
+			args = []string{"build", "-trimpath", "-buildmode=pie", "-ldflags=-s -w -linkmode=external -extldflags=-Wl,-z,relro,-z,now", "-o", c.out, c.pkg}
+		}
+		cmd := exec.Command(gobin, args...)
 		cmd.Dir = cfg.repo
 		cmd.Env = append(os.Environ(), c.env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
