@@ -386,24 +386,13 @@ func parseDuration(v string) (time.Duration, error) {
 
 func (p *parser) env(dst *[]EnvVar) keyHandler {
 	return func(field string, n *yaml.Node) {
-		p.at(field, n)
-		if n.Kind != yaml.MappingNode {
-			p.fail(n.Line, field, "must be a mapping of NAME: value, not "+kindName(n))
+		pairs, ok := p.scalarMap(field, n, "a mapping of NAME: value", "duplicate variable")
+		if !ok {
 			return
 		}
-		out := make([]EnvVar, 0, len(n.Content)/2)
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], resolveAlias(n.Content[i+1])
-			f := field + "." + k.Value
-			if seen[k.Value] {
-				p.fail(k.Line, f, "duplicate variable")
-				continue
-			}
-			seen[k.Value] = true
-			if val, ok := p.scalar(f, v); ok {
-				out = append(out, EnvVar{Name: k.Value, Value: val})
-			}
+		out := make([]EnvVar, 0, len(pairs))
+		for _, kv := range pairs {
+			out = append(out, EnvVar{Name: kv[0], Value: kv[1]})
 		}
 		*dst = out
 	}
@@ -411,27 +400,41 @@ func (p *parser) env(dst *[]EnvVar) keyHandler {
 
 func (p *parser) limits(dst *[]Limit) keyHandler {
 	return func(field string, n *yaml.Node) {
-		p.at(field, n)
-		if n.Kind != yaml.MappingNode {
-			p.fail(n.Line, field, "must be a mapping like {nofile: 65536}, not "+kindName(n))
+		pairs, ok := p.scalarMap(field, n, "a mapping like {nofile: 65536}", "duplicate limit")
+		if !ok {
 			return
 		}
-		out := make([]Limit, 0, len(n.Content)/2)
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], resolveAlias(n.Content[i+1])
-			f := field + "." + k.Value
-			if seen[k.Value] {
-				p.fail(k.Line, f, "duplicate limit")
-				continue
-			}
-			seen[k.Value] = true
-			if val, ok := p.scalar(f, v); ok {
-				out = append(out, Limit{Name: k.Value, Value: val})
-			}
+		out := make([]Limit, 0, len(pairs))
+		for _, kv := range pairs {
+			out = append(out, Limit{Name: kv[0], Value: kv[1]})
 		}
 		*dst = out
 	}
+}
+
+// scalarMap decodes a mapping of names to scalars, in file order. ok is
+// false when n is not a mapping; duplicates and non-scalar values are
+// reported and left out.
+func (p *parser) scalarMap(field string, n *yaml.Node, want, duplicate string) (pairs [][2]string, ok bool) {
+	p.at(field, n)
+	if n.Kind != yaml.MappingNode {
+		p.fail(n.Line, field, "must be "+want+", not "+kindName(n))
+		return nil, false
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolveAlias(n.Content[i+1])
+		f := field + "." + k.Value
+		if seen[k.Value] {
+			p.fail(k.Line, f, duplicate)
+			continue
+		}
+		seen[k.Value] = true
+		if val, ok := p.scalar(f, v); ok {
+			pairs = append(pairs, [2]string{k.Value, val})
+		}
+	}
+	return pairs, true
 }
 
 func (p *parser) files(dst *[]FileConfig) keyHandler {
