@@ -233,6 +233,20 @@ func (c *container) environ(pid int) map[string]string {
 // checkEnviron fails the test unless the process has every variable of the
 // spec's environment (or the value given in override, which stands for the
 // environment file) and every extra one.
+// overrideEnvironment appends to the service's environment file a new
+// variable and a new value for every spec variable, and returns what the
+// service must see once restarted: the environment file wins over the spec.
+func (c *container) overrideEnvironment(s *spec.Spec) map[string]string {
+	override := map[string]string{"E2E_FROM_ENVFILE": "yes"}
+	for _, v := range s.Environment {
+		override[v.Name] = "from the environment file"
+	}
+	for k, v := range override {
+		c.mustSh(fmt.Sprintf("echo '%s=\"%s\"' >> %s", k, v, s.EnvironmentFile))
+	}
+	return override
+}
+
 func (c *container) checkEnviron(pid int, s *spec.Spec, override map[string]string) {
 	c.t.Helper()
 	env := c.environ(pid)

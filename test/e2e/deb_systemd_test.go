@@ -91,14 +91,7 @@ func TestDebSystemd(t *testing.T) {
 		}},
 		{"environment", func(c *container) {
 			c.checkEnviron(pid, s, nil)
-			// The environment file is read too and wins over the spec.
-			override := map[string]string{"E2E_FROM_ENVFILE": "yes"}
-			for _, v := range s.Environment {
-				override[v.Name] = "from the environment file"
-			}
-			for k, v := range override {
-				c.mustSh(fmt.Sprintf("echo '%s=\"%s\"' >> %s", k, v, s.EnvironmentFile))
-			}
+			override := c.overrideEnvironment(s)
 			c.must("systemctl", "restart", unit)
 			pid = c.waitActive(unit).MainPID
 			c.checkEnviron(pid, s, override)

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"errors"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -133,13 +132,7 @@ func TestDebSysV(t *testing.T) {
 		}},
 		{"environment", func(c *container) {
 			c.checkEnviron(pid, s, nil)
-			override := map[string]string{"E2E_FROM_ENVFILE": "yes"}
-			for _, v := range s.Environment {
-				override[v.Name] = "from the environment file"
-			}
-			for k, v := range override {
-				c.mustSh(fmt.Sprintf("echo '%s=\"%s\"' >> %s", k, v, s.EnvironmentFile))
-			}
+			override := c.overrideEnvironment(s)
 			c.wantAction(name, "restart")
 			running(c)
 			c.checkEnviron(pid, s, override)
