@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -100,9 +101,8 @@ func TestRunDaemonSessionUnderPTY(t *testing.T) {
 					}
 				}
 			}
-			got := fdTargets(pid)
 			want := []string{"0=/dev/null", "1=/dev/null", "2=/dev/null", "3=" + p}
-			if !slices.Equal(got, want) {
+			if got := settledFDs(pid, want); !slices.Equal(got, want) {
 				t.Errorf("descriptors %v, want %v", got, want)
 			}
 			if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
@@ -265,8 +265,8 @@ func TestKeepaliveRestartsAfterKill9(t *testing.T) {
 	if st, _ := procStat(first); st.sid == first || st.sid != func() int { s, _ := procStat(angel); return s.sid }() {
 		t.Errorf("worker session %d (worker %d, angel %d)", st.sid, first, angel)
 	}
-	if fds := fdTargets(first); !slices.Equal(fds, []string{"0=/dev/null", "1=/dev/null", "2=" + log}) {
-		t.Errorf("worker descriptors %v", fds)
+	if want := []string{"0=/dev/null", "1=/dev/null", "2=" + log}; !slices.Equal(settledFDs(first, want), want) {
+		t.Errorf("worker descriptors %v, want %v", fdTargets(first), want)
 	}
 	unix.Kill(first, unix.SIGKILL)
 	var second int
@@ -395,6 +395,19 @@ func TestRunAsNobody(t *testing.T) {
 	if err := syscall.Stat(log, &st); err != nil || st.Uid != 65534 {
 		t.Errorf("log file not given to nobody: %+v %v", st.Uid, err)
 	}
+}
+
+// settledFDs returns pid's descriptors once they equal want, or what it
+// holds after five seconds. A freshly executed dynamic program briefly holds
+// its shared libraries open while the loader maps them, so a single early
+// look can see a descriptor that is about to go away; a real leak never does.
+func settledFDs(pid int, want []string) []string {
+	got := fdTargets(pid)
+	for deadline := time.Now().Add(5 * time.Second); !slices.Equal(got, want) && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		got = fdTargets(pid)
+	}
+	return got
 }
 
 // fdTargets lists a process's descriptors as "N=target".
