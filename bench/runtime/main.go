@@ -38,6 +38,7 @@ type config struct {
 	echod     string // prebuilt echod, "" = build it
 	keep      bool   // keep the work directory
 	workdir   string // parent of the work directory
+	only      string // comma-separated benchmarks to run, "" = all
 }
 
 func main() {
@@ -52,6 +53,7 @@ func main() {
 	flag.StringVar(&c.daemonctl, "daemonctl", "", "use this daemonctl binary instead of building ./cmd/daemonctl")
 	flag.StringVar(&c.echod, "echod", "", "use this echod binary instead of building ./cmd/echod")
 	flag.StringVar(&c.workdir, "workdir", "/run", "parent of the work directory (no world-writable component: daemon(1) checks)")
+	flag.StringVar(&c.only, "only", "", "run only these benchmarks (comma-separated: start, stop, rss, restart, idle)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (logs) after the run")
 	flag.Parse()
 	if c.smoke {

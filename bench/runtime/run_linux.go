@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +97,9 @@ func run(c config) error {
 		{"restart", e.benchRestart},
 		{"idle", e.benchIdle},
 	} {
+		if c.only != "" && !slices.Contains(strings.Split(c.only, ","), b.name) {
+			continue
+		}
 		logf("benchmark %s", b.name)
 		if err := b.fn(); err != nil {
 			e.fail(b.name, err)

@@ -24,6 +24,9 @@ type CommandFactory func(stdio Stdio) *cobra.Command
 // process exit code: the runtime commands run here, the build commands are
 // handed to daemonctl-build. It never calls os.Exit.
 func Main(ctx context.Context, args []string, stdio Stdio) int {
+	if opts, ok := parseRunFast(args); ok {
+		return report(runRun(stdio, opts), stdio)
+	}
 	return Execute(ctx, args, stdio, Forwarded()...)
 }
 
@@ -32,7 +35,12 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 func Execute(ctx context.Context, args []string, stdio Stdio, build ...CommandFactory) int {
 	root := newRootCmd(stdio, build)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return report(root.ExecuteContext(ctx), stdio)
+}
+
+// report prints a command's error the way every command does and returns
+// the process exit code.
+func report(err error, stdio Stdio) int {
 	code := exitCode(err)
 	var exitErr *ExitError
 	var usageErr *UsageError

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,69 @@ func TestRuntimeCommandCodes(t *testing.T) {
 		code := Main(context.Background(), c.args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
 		if code != c.code || !strings.Contains(out.String(), c.out) || !strings.Contains(errOut.String(), c.diag) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d, %q, %q", c.args, code, out.String(), errOut.String(), c.code, c.out, c.diag)
+		}
+	}
+}
+
+// TestRunFastParsesLikeCobra checks that the fast path of `run` yields the
+// same options as the full command line, and leaves to it every argument
+// vector it does not fully understand.
+func TestRunFastParsesLikeCobra(t *testing.T) {
+	cases := []struct {
+		args []string
+		fast bool
+	}{
+		{[]string{"run", "--daemon", "--pidfile", "/run/p.pid", "--", "sleep", "1000"}, true},
+		{[]string{"run", "--daemon", "sleep", "1"}, true},
+		{[]string{"run", "--", "prog", "--daemon", "-x"}, true},
+		{[]string{"run", "--chdir", "/srv", "prog"}, true},
+		{[]string{"run", "prog"}, true},
+		{[]string{"run", "--daemon", "--chdir", "/srv", "--umask=077", "--", "prog", "a b"}, true},
+		{[]string{"run", "--keepalive", "--backoff", "0", "--start-limit-burst", "-1", "--restart", "always", "--", "prog"}, true},
+		{[]string{"run", "--pidfile=/p", "--stdout", "/o", "--stderr", "/e", "--user", "nobody", "--group", "nogroup", "--", "prog"}, true},
+		{[]string{"run", "--max-backoff", "1m", "--start-limit-interval", "5s", "prog"}, true},
+		{[]string{"run", "--help"}, false},
+		{[]string{"run", "-h", "--", "prog"}, false},
+		{[]string{"run", "--nope", "--", "prog"}, false},
+		{[]string{"run", "--backoff", "soon", "--", "prog"}, false},
+		{[]string{"run"}, false},
+		{[]string{"run", "--daemon", "--"}, false},
+		{[]string{"status", "--pidfile", "/p"}, false},
+		{nil, false},
+	}
+	for _, c := range cases {
+		fast, ok := parseRunFast(c.args)
+		if ok != c.fast {
+			t.Errorf("%q: fast path taken %v, want %v", c.args, ok, c.fast)
+			continue
+		}
+		var got runOptions
+		called := false
+		var out bytes.Buffer
+		cmd := runCommand(Stdio{Out: &out, Err: &out}, func(_ Stdio, o runOptions) error {
+			got, called = o, true
+			return nil
+		})
+		cmd.SetOut(&out)
+		cmd.SetErr(&out)
+		if len(c.args) > 0 {
+			cmd.SetArgs(c.args[1:])
+		}
+		err := cmd.Execute()
+		if !ok {
+			// Only for `run …` vectors: the full command must then refuse or
+			// print help, never run.
+			if len(c.args) > 0 && c.args[0] == "run" && called {
+				t.Errorf("%q: the fast path refused what cobra runs: %+v", c.args, got)
+			}
+			continue
+		}
+		if err != nil || !called {
+			t.Errorf("%q: cobra did not run (err %v)", c.args, err)
+			continue
+		}
+		if !reflect.DeepEqual(fast, got) {
+			t.Errorf("%q:\nfast  %+v\ncobra %+v", c.args, fast, got)
 		}
 	}
 }
