@@ -16,6 +16,7 @@ type launchPeer struct {
 	argv     func(pidfile, tok string) []string
 	pidfile  string
 	holdsPID bool // the pidfile holds sleep's pid (daemon(1)'s holds its own)
+	leader   bool // started as a process-group leader, as a shell's job
 	stop     func(pidfile string) []string
 }
 
@@ -28,6 +29,12 @@ func (e *env) launchPeers() []launchPeer {
 		},
 		pidfile: filepath.Join(e.dir, "dc.pid"), holdsPID: true,
 		stop: func(p string) []string { return []string{dc, "stop", "--pidfile", p} },
+	}, {
+		name: "daemonctl run --daemon, as a shell's job (group leader)",
+		argv: func(p, tok string) []string {
+			return []string{dc, "run", "--daemon", "--pidfile", p, "--", sleepPath, tok}
+		},
+		pidfile: filepath.Join(e.dir, "dcjob.pid"), holdsPID: true, leader: true,
 	}}
 	if e.have(ssdPath) {
 		ps = append(ps, launchPeer{
@@ -178,7 +185,11 @@ func (e *env) startOnce(p launchPeer, tok string) (ret, run, pidf float64, runLa
 	t0 := mono()
 	execCh := e.mon.expectExec(t0, isSleep(tok))
 	defer e.mon.cancelExec(execCh)
-	pid, err := e.r.spawn(p.argv(p.pidfile, tok))
+	spawn := e.r.spawn
+	if p.leader {
+		spawn = func(argv []string, _ ...string) (int, error) { return e.r.spawnGroupLeader(argv) }
+	}
+	pid, err := spawn(p.argv(p.pidfile, tok))
 	if err != nil {
 		return 0, 0, 0, false, false, err
 	}

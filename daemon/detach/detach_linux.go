@@ -43,6 +43,9 @@ func Start(cmd *Command) (int, error) {
 		return 0, err
 	}
 	pid := os.Getpid()
+	if unix.Getpgrp() == pid {
+		leaveOwnGroup(pid)
+	}
 	if unix.Getpgrp() != pid {
 		// After setsid this process has no controlling terminal, so no
 		// hangup can reach it or the child: no SIGHUP handler is needed
@@ -70,6 +73,30 @@ func Start(cmd *Command) (int, error) {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	return startStage(cmd.Path, args, env, cmd.Dir, files, cmd.Credential)
+}
+
+// leaveOwnGroup moves a process-group leader that does not lead its
+// session (a job started by a shell with job control) into its parent's
+// process group, when that group is in the same session. Its own group is
+// then empty, so setsid(2) may create a new session with the caller as its
+// leader, which spares the re-executed stage. The caller does nothing with
+// the terminal in between, so it cannot be stopped for background I/O. On
+// any failure nothing changes and Start takes the stage path.
+func leaveOwnGroup(pid int) {
+	sid, err := unix.Getsid(0)
+	if err != nil || sid == pid {
+		return // a session leader may not change its group
+	}
+	ppid := os.Getppid()
+	psid, err := unix.Getsid(ppid)
+	if err != nil || psid != sid {
+		return
+	}
+	pgid, err := unix.Getpgid(ppid)
+	if err != nil || pgid == pid {
+		return
+	}
+	_ = unix.Setpgid(0, pgid)
 }
 
 // startStage re-executes /proc/self/exe as the session-leading

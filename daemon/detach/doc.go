@@ -12,8 +12,12 @@
 //     benchmark) it calls setsid(2) itself and starts the program as its
 //     child: the program joins the new session without leading it, and
 //     becomes an orphan as soon as the caller exits. No extra process.
-//   - Otherwise (an interactive shell made the caller a group leader, or
-//     the caller already leads a session) setsid is not allowed, so Start
+//   - When it leads its process group but not its session (a job that an
+//     interactive shell with job control started), it first moves into
+//     its parent's process group, which leaves its own group empty, and
+//     then goes on as above. It touches the terminal in neither step.
+//   - Otherwise (the caller leads a session, as a forking service started
+//     by a service manager does) setsid is not allowed, so Start
 //     re-executes /proc/self/exe with a stage marker in the environment and
 //     setsid in SysProcAttr. That intermediate process leads the new
 //     session, starts the program, reports its pid over a pipe and exits.

@@ -3,6 +3,7 @@
 package runtimetest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,27 +40,38 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	return m, s
 }
 
+// launchScript records the pid and process group of the shell, then
+// becomes daemonctl (same pid, same group): sh -c launchScript DCTL PIDFILE REC.
+const launchScript = `read -r _ _ _ _ g _ < /proc/$$/stat; echo "$$ $g" > "$2"; exec "$0" run --daemon --pidfile "$1" -- sleep 1000`
+
 // The launcher runs in a session with a real controlling terminal; the
 // daemon must end up in a session of its own without a terminal, not
-// leading it, with only its own descriptors, reparented to us.
+// leading it, with only its own descriptors, reparented to us. Each case
+// also checks which way daemonctl detached: by calling setsid itself (the
+// daemon's session id is daemonctl's pid) or through the re-executed stage.
 func TestRunDaemonSessionUnderPTY(t *testing.T) {
-	cases := map[string]func(pidfile string) *exec.Cmd{
-		// sh leads the terminal's session; daemonctl is not a group
-		// leader there, so it calls setsid itself.
-		"setsid in place": func(p string) *exec.Cmd {
-			return exec.Command("sh", "-c", `"$0" run --daemon --pidfile "$1" -- sleep 1000`, dctl, p)
-		},
+	cases := []struct {
+		name   string
+		script string // run by a session-leading sh with $L = launchScript
+		leader bool   // daemonctl leads its process group
+		stage  bool   // daemonctl must take the re-exec stage
+	}{
+		// A plain child of the session leader, in its group: setsid in place.
+		{"not a group leader", `sh -c "$L" "$0" "$1" "$2"; exit $?`, false, false},
+		// A job of a shell with job control: daemonctl leads its group in
+		// the terminal's foreground and moves to the shell's group first.
+		{"group leader", `set -m; sh -c "$L" "$0" "$1" "$2"; exit $?`, true, false},
 		// daemonctl leads the terminal's session: the re-exec stage.
-		"re-exec stage": func(p string) *exec.Cmd {
-			return exec.Command(dctl, "run", "--daemon", "--pidfile", p, "--", "sleep", "1000")
-		},
+		{"session leader", `eval "$L"`, true, true},
 	}
-	for name, mk := range cases {
-		t.Run(name, func(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
 			_, tty := openPTY(t)
 			p := filepath.Join(t.TempDir(), "d.pid")
+			rec := filepath.Join(t.TempDir(), "launcher")
 			stopAtCleanup(t, p)
-			cmd := mk(p)
+			cmd := exec.Command("sh", "-c", c.script, dctl, p, rec)
+			cmd.Env = append(os.Environ(), "L="+launchScript)
 			cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 			if err := cmd.Run(); err != nil {
@@ -69,6 +81,16 @@ func TestRunDaemonSessionUnderPTY(t *testing.T) {
 			st, err := procStat(pid)
 			if err != nil {
 				t.Fatal(err)
+			}
+			var dcPID, dcGroup int
+			if _, err := fmt.Sscan(readFile(t, rec), &dcPID, &dcGroup); err != nil {
+				t.Fatalf("launcher record: %v", err)
+			}
+			if (dcGroup == dcPID) != c.leader {
+				t.Fatalf("daemonctl %d in group %d: the case's premise (group leader %v) does not hold", dcPID, dcGroup, c.leader)
+			}
+			if detachedInPlace := st.sid == dcPID; detachedInPlace == c.stage {
+				t.Errorf("daemon's session %d, daemonctl %d: want the re-exec stage %v", st.sid, dcPID, c.stage)
 			}
 			launcher, _ := procStat(os.Getpid())
 			if st.ttyNr != 0 {
