@@ -38,6 +38,9 @@ func ParsePolicy(s string) (Policy, error) {
 const (
 	DefaultStartLimitBurst    = 5
 	DefaultStartLimitInterval = 10 * time.Second
+	// DefaultLeftoverTimeout is the grace period of a dead worker's
+	// leftover processes between SIGTERM and SIGKILL.
+	DefaultLeftoverTimeout = 5 * time.Second
 )
 
 // Errors returned by Run. Check them with errors.Is.
@@ -90,8 +93,12 @@ type Config struct {
 	// worker's pid and the start number (1 for the first).
 	Started func(pid, n int)
 	// Logf, when not nil, receives one line per event (start, death with
-	// status and max RSS, restart delay, giving up).
+	// status and max RSS, leftovers stopped, restart delay, giving up).
 	Logf func(format string, args ...any)
+	// LeftoverTimeout is how long processes that a dead worker left
+	// behind get to exit after SIGTERM before SIGKILL; 0 means
+	// DefaultLeftoverTimeout.
+	LeftoverTimeout time.Duration
 }
 
 // Exit is how the last worker ended.

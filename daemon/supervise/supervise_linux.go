@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +29,16 @@ import (
 // Run installs handlers for SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2
 // while it runs and forwards them to the worker through a pidfd, so a
 // signal never reaches a recycled pid.
+//
+// Run is meant for a process that does nothing but supervise (an angel):
+// it makes the process a child subreaper (PR_SET_CHILD_SUBREAPER, left
+// set) and takes charge of all its child processes. Orphans of a worker
+// become our children and are reaped when they exit. When a worker dies,
+// what it left behind is ended before the next start or before Run
+// returns: its process group and every other child of ours get SIGTERM,
+// and whatever is still there after LeftoverTimeout gets SIGKILL. A
+// process that left the worker's group and whose parent is still alive
+// (a leftover's own child) is not reached until it becomes our orphan.
 func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if cfg.Path == "" || len(cfg.Files) < 3 {
 		return Exit{}, fmt.Errorf("%w: need a path and at least three files", ErrConfig)
@@ -50,6 +61,13 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	grace := cfg.LeftoverTimeout
+	if grace <= 0 {
+		grace = DefaultLeftoverTimeout
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		logf("cannot become a child subreaper (orphans of workers go to init): %v", err)
+	}
 	// PR_SET_PDEATHSIG fires when the thread that forked the worker ends,
 	// not the process: keep every fork on this one thread.
 	runtime.LockOSThread()
@@ -58,6 +76,10 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2)
 	defer signal.Stop(sigs)
+	// Orphans that die while a worker runs are reaped on SIGCHLD.
+	chld := make(chan os.Signal, 1)
+	signal.Notify(chld, unix.SIGCHLD)
+	defer signal.Stop(chld)
 
 	var (
 		last     Exit
@@ -87,7 +109,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 				cfg.Started(w.pid, n)
 			}
 			startedAt := time.Now()
-			last, stopping = w.supervise(sigs, &done, stopping, logf)
+			last, stopping = w.supervise(sigs, chld, &done, stopping, grace, logf)
 			logf("worker pid %d %s (max RSS %s)", last.PID, last, last.RSS())
 			if stopping {
 				return last, nil
@@ -102,7 +124,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		backoff = nextBackoff(backoff, cfg.Backoff, cfg.MaxBackoff)
 		if backoff > 0 {
 			logf("restarting in %s", backoff)
-			if !pause(backoff, sigs, done) {
+			if !pause(backoff, sigs, chld, done) {
 				last.Stopped = true
 				return last, nil
 			}
@@ -150,14 +172,27 @@ func start(cfg *Config, extraFiles []*os.File, extraEnv []string) (*worker, erro
 	return &worker{pid: pid, pidfd: pidfd, floor: floor}, nil
 }
 
-// supervise forwards signals until the worker ends and returns its Exit
-// and whether a stop was requested.
-func (w *worker) supervise(sigs <-chan os.Signal, done *<-chan struct{}, stopping bool, logf func(string, ...any)) (Exit, bool) {
+// supervise forwards signals until the worker ends, ends its leftovers,
+// and returns its Exit and whether a stop was requested.
+func (w *worker) supervise(sigs, chld <-chan os.Signal, done *<-chan struct{}, stopping bool, grace time.Duration, logf func(string, ...any)) (Exit, bool) {
 	defer unix.Close(w.pidfd)
-	exited := make(chan Exit, 1)
-	go func() { exited <- wait(w.pid) }()
+	exited := make(chan struct{})
+	go func() {
+		// Learn of the death without reaping: while the worker is a
+		// zombie its pid, and so its process group's id, stays ours.
+		var info unix.Siginfo
+		for {
+			err := unix.Waitid(unix.P_PIDFD, w.pidfd, &info, unix.WEXITED|unix.WNOWAIT, nil)
+			if !errors.Is(err, unix.EINTR) {
+				break
+			}
+		}
+		close(exited)
+	}()
 	for {
 		select {
+		case <-chld:
+			reapOrphans(w.pid)
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
 			if sig == unix.SIGTERM || sig == unix.SIGINT {
@@ -168,12 +203,123 @@ func (w *worker) supervise(sigs <-chan os.Signal, done *<-chan struct{}, stoppin
 			*done = nil
 			stopping = true
 			w.signal(unix.SIGTERM, logf)
-		case e := <-exited:
+		case <-exited:
+			e := w.collect(grace, logf)
 			e.Stopped = stopping
 			e.MaxRSSFloor = w.floor
 			return e, stopping
 		}
 	}
+}
+
+// collect reaps the dead worker and ends what it left behind: the other
+// members of its process group and the orphans reparented to us.
+func (w *worker) collect(grace time.Duration, logf func(string, ...any)) Exit {
+	left := slices.DeleteFunc(children(), func(pid int) bool { return pid == w.pid })
+	if len(left) > 0 {
+		// The worker is not reaped yet: -pid is still its group.
+		_ = unix.Kill(-w.pid, unix.SIGTERM)
+		for _, pid := range left {
+			_ = unix.Kill(pid, unix.SIGTERM) // our unreaped children: never a recycled pid
+		}
+		logf("worker pid %d left %d process(es) behind: sent SIGTERM", w.pid, len(left))
+	}
+	e := wait(w.pid)
+	if len(left) > 0 {
+		drain(grace, logf)
+	}
+	return e
+}
+
+// drain waits until we have no children left, sending SIGKILL to those
+// still there after grace (and again to orphans that appear later).
+func drain(grace time.Duration, logf func(string, ...any)) {
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		for {
+			if _, err := unix.Wait4(-1, nil, 0, nil); errors.Is(err, unix.ECHILD) {
+				return
+			}
+		}
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	for {
+		select {
+		case <-gone:
+			return
+		case <-t.C:
+			left := children()
+			for _, pid := range left {
+				_ = unix.Kill(pid, unix.SIGKILL)
+			}
+			logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), grace)
+			t.Reset(grace)
+		}
+	}
+}
+
+// reapOrphans reaps every exited child of ours except the worker (whose
+// death its own waiter reports).
+func reapOrphans(worker int) {
+	for _, pid := range children() {
+		if pid != worker {
+			var ws unix.WaitStatus
+			_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		}
+	}
+}
+
+// children lists the child processes of this process (of all its
+// threads), zombies included. It reads /proc/self/task/*/children and,
+// on kernels without that file, scans /proc for our pid as parent.
+func children() []int {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if errors.Is(err, os.ErrNotExist) {
+			return childrenByScan()
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
+func childrenByScan() []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold spaces and parentheses.
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+			if f := strings.Fields(string(b[i+1:])); len(f) > 1 {
+				if ppid, _ := strconv.Atoi(f[1]); ppid == self {
+					pids = append(pids, pid)
+				}
+			}
+		}
+	}
+	return pids
 }
 
 func (w *worker) signal(sig syscall.Signal, logf func(string, ...any)) {
@@ -201,7 +347,7 @@ func wait(pid int) Exit {
 
 // pause waits d between restarts; it returns false when told to stop.
 // Other signals have no worker to go to and are dropped.
-func pause(d time.Duration, sigs <-chan os.Signal, done <-chan struct{}) bool {
+func pause(d time.Duration, sigs, chld <-chan os.Signal, done <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
@@ -210,6 +356,8 @@ func pause(d time.Duration, sigs <-chan os.Signal, done <-chan struct{}) bool {
 			return true
 		case <-done:
 			return false
+		case <-chld:
+			reapOrphans(0)
 		case s := <-sigs:
 			if s == unix.SIGTERM || s == unix.SIGINT {
 				return false

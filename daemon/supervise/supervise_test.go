@@ -249,3 +249,56 @@ func TestPolicies(t *testing.T) {
 		t.Error("ExitCode mapping")
 	}
 }
+
+// TestLeftoversEnded: a worker that exits leaving a child that ignores
+// SIGTERM (in its process group) and a child that left the group (its own
+// session) behind: both are ended, the stubborn one by SIGKILL after
+// LeftoverTimeout, and both are reaped before Run returns.
+func TestLeftoversEnded(t *testing.T) {
+	dir := t.TempDir()
+	pids := filepath.Join(dir, "pids")
+	var lines []string
+	var mu sync.Mutex
+	cfg := Config{
+		Path: "/bin/sh",
+		// The first child ignores TERM (an ignored disposition survives
+		// exec); the second leaves the group for a session of its own.
+		Args:            []string{"sh", "-c", `(trap '' TERM; exec sleep 1000) & echo $! >"$1"; setsid sleep 1000 & echo $! >>"$1"; sleep 0.2; exit 3`, "sh", pids},
+		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Restart:         RestartNo,
+		LeftoverTimeout: 200 * time.Millisecond,
+		Logf: func(format string, args ...any) {
+			mu.Lock()
+			lines = append(lines, fmt.Sprintf(format, args...))
+			mu.Unlock()
+			t.Logf(format, args...)
+		},
+	}
+	exit, err := Run(context.Background(), cfg)
+	if err != nil || exit.Code != 3 {
+		t.Fatalf("Run: %+v, %v", exit, err)
+	}
+	b, err := os.ReadFile(pids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) != 2 {
+		t.Fatalf("pids file %q", b)
+	}
+	for _, f := range fields {
+		// Not even a zombie: Run reaped it.
+		if _, err := os.Stat("/proc/" + f); err == nil {
+			t.Errorf("leftover %s still exists after Run returned", f)
+		}
+	}
+	log := strings.Join(lines, "\n")
+	for _, want := range []string{"left 2 process(es) behind: sent SIGTERM", "still running after 200ms: sent SIGKILL"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if kids := children(); len(kids) != 0 {
+		t.Errorf("children left: %v", kids)
+	}
+}

@@ -443,3 +443,54 @@ func fdTargets(pid int) []string {
 	}
 	return got
 }
+
+// TestKeepaliveEndsLeftovers: what a worker leaves behind (here a child in
+// its process group) is ended before the next worker starts, and with the
+// last worker at stop, so that nothing of the daemon outlives `stop`.
+func TestKeepaliveEndsLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	p, log, left := filepath.Join(dir, "d.pid"), filepath.Join(dir, "angel.log"), filepath.Join(dir, "left")
+	stopAtCleanup(t, p)
+	script := `sleep 1000 & echo $! >>"$1"; exec sleep 1001`
+	if r := run(t, nil, dctl, "run", "--daemon", "--keepalive", "--backoff", "0", "--pidfile", p, "--stderr", log, "--", "sh", "-c", script, "sh", left); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	angel := readPID(t, p)
+	leftover := func(n int) int {
+		var pids []string
+		waitFor(t, fmt.Sprintf("leftover %d", n), func() bool {
+			b, _ := os.ReadFile(left)
+			pids = strings.Fields(string(b))
+			return len(pids) >= n
+		})
+		pid, _ := strconv.Atoi(pids[n-1])
+		return pid
+	}
+	first, l1 := worker(t, angel), leftover(1)
+	if !alive(l1) {
+		t.Fatalf("leftover %d not running", l1)
+	}
+	unix.Kill(first, unix.SIGKILL)
+	// The orphaned leftover is the angel's child for a moment, too.
+	waitFor(t, "a new worker", func() bool {
+		w := children(angel)
+		return len(w) == 1 && w[0] != first && w[0] != l1
+	})
+	// Ended and reaped by the angel before the new worker started.
+	if _, err := procStat(l1); err == nil {
+		t.Errorf("leftover %d of the killed worker still exists", l1)
+	}
+	second, l2 := worker(t, angel), leftover(2)
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	waitGone(t, angel)
+	for _, pid := range []int{second, l2} {
+		if _, err := procStat(pid); err == nil {
+			t.Errorf("pid %d still exists after stop returned", pid)
+		}
+	}
+	if text := readFile(t, log); !strings.Contains(text, "left 1 process(es) behind") {
+		t.Errorf("log lacks the leftover line:\n%s", text)
+	}
+}
