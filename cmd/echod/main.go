@@ -24,16 +24,24 @@ import (
 	"github.com/daemonctl/daemonctl/daemon"
 )
 
+// defaultPIDFile is where a classic echod writes its pid unless told.
+const defaultPIDFile = "/run/echod/echod.pid"
+
 func main() {
 	listen := flag.String("listen", "127.0.0.1:7007", "TCP address to listen on (ignored when systemd passes a socket)")
 	classic := flag.Bool("daemon", false, "detach and run as a classic daemon")
-	pidfile := flag.String("pidfile", "", "pidfile to lock and write")
+	pidfile := flag.String("pidfile", "", "pidfile to lock and write (default "+defaultPIDFile+" with --daemon)")
 	logFile := flag.String("log", "", "log file (reopened on SIGHUP)")
 	flag.Parse()
 
 	cfg := daemon.Config{PIDFile: *pidfile, LogFile: *logFile}
 	if *classic {
 		cfg.Mode = daemon.ModeClassic
+		if cfg.PIDFile == "" {
+			// A classic daemon is found through its pidfile. In the
+			// foreground the service manager tracks it instead.
+			cfg.PIDFile = defaultPIDFile
+		}
 	}
 	s := &server{addr: *listen, greeting: os.Getenv("ECHOD_GREETING")}
 	err := daemon.Run(context.Background(), cfg, daemon.Handlers{Run: s.run, Reload: s.reload})

@@ -188,6 +188,15 @@ func runRun(stdio Stdio, opts runOptions) error {
 			return fmt.Errorf("run: %w", err)
 		}
 	}
+	if opts.chdir != "" {
+		// Checked here: a failed chdir in the child would be reported as
+		// the program's fork/exec error.
+		if st, err := os.Stat(opts.chdir); err != nil {
+			return fmt.Errorf("run: --chdir: %w", err)
+		} else if !st.IsDir() {
+			return fmt.Errorf("run: --chdir: %s is not a directory", opts.chdir)
+		}
+	}
 	out, errf, err := openLogs(opts.stdout, opts.stderr, cred)
 	if err != nil {
 		return err

@@ -37,6 +37,8 @@ func TestRuntimeCommandCodes(t *testing.T) {
 		{[]string{"run", "--backoff", "-1s", "--", "true"}, ExitUsage, "", "negative"},
 		{[]string{"run", "--daemon", "--", filepath.Join(dir, "nonexistent")}, ExitFailure, "", "no such file"},
 		{[]string{"run", "--daemon", "--user", "no-such-user-daemonctl", "--", "true"}, ExitFailure, "", "no-such-user-daemonctl"},
+		{[]string{"run", "--daemon", "--chdir", filepath.Join(dir, "nonexistent"), "--", "true"}, ExitFailure, "", "--chdir: stat " + filepath.Join(dir, "nonexistent") + ": no such file"},
+		{[]string{"run", "--daemon", "--keepalive", "--chdir", stale, "--", "true"}, ExitFailure, "", "--chdir: " + stale + " is not a directory"},
 		{[]string{"status"}, ExitUsage, "", "--pidfile is required"},
 		{[]string{"status", "--pidfile", absent}, statusStopped, "not running", ""},
 		{[]string{"status", "--pidfile", stale}, statusDead, "dead", ""},
