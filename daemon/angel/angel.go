@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -16,8 +17,19 @@ import (
 // Environment variables of the angel stage; the worker never sees them.
 const (
 	envExec    = "DAEMONCTL_ANGEL_EXEC"    // worker program path
+	envArgs    = "DAEMONCTL_ANGEL_ARGS"    // worker argv, URL-query encoded
 	envOptions = "DAEMONCTL_ANGEL_OPTIONS" // Options, URL-query encoded
 )
+
+func encodeArgs(args []string) string { return url.Values{"a": args}.Encode() }
+
+func decodeArgs(s string) ([]string, error) {
+	v, err := url.ParseQuery(s)
+	if err != nil || len(v["a"]) == 0 {
+		return nil, fmt.Errorf("%w: worker arguments %q", ErrOptions, s)
+	}
+	return v["a"], nil
+}
 
 // ErrOptions means the angel's options could not be decoded.
 var ErrOptions = errors.New("angel: bad options")
@@ -106,15 +118,23 @@ func decode(s string) (Options, error) {
 // the worker's descriptors 0, 1, 2 (nil entries: /dev/null); ready, when
 // not nil, is the write end of a readiness pipe (package readiness) on
 // which the launcher waits.
+//
+// The angel's own argv is "EXE keepalive PATH" (EXE's base name), so that
+// ps tells it from its worker and a pattern that matches the worker's
+// arguments (pkill -f) does not match the angel; the worker's argv travels
+// in the environment.
 func Command(exe string, opts Options, path string, args, env []string, files []*os.File, ready *os.File) *detach.Command {
 	if env == nil {
 		env = os.Environ()
 	}
-	env = append(env[:len(env):len(env)], envExec+"="+path, envOptions+"="+opts.encode())
+	if len(args) == 0 {
+		args = []string{path}
+	}
+	env = append(env[:len(env):len(env)], envExec+"="+path, envArgs+"="+encodeArgs(args), envOptions+"="+opts.encode())
 	files = append(files[:len(files):len(files)], make([]*os.File, 3)...)[:3]
 	if ready != nil {
 		files = append(files, ready)
 		env = append(env, readyEnv(3))
 	}
-	return &detach.Command{Path: exe, Args: args, Env: env, Files: files}
+	return &detach.Command{Path: exe, Args: []string{filepath.Base(exe), "keepalive", path}, Env: env, Files: files}
 }

@@ -37,6 +37,10 @@ func Stage(getenv func(string) string) (int, bool) {
 	}
 	rep := readiness.FromEnv(getenv)
 	opts, err := decode(getenv(envOptions))
+	var args []string
+	if err == nil {
+		args, err = decodeArgs(getenv(envArgs))
+	}
 	if err != nil {
 		logger.Print(err)
 		rep.Fail(err)
@@ -44,7 +48,10 @@ func Stage(getenv func(string) string) (int, bool) {
 	}
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envExec+"=") && !strings.HasPrefix(kv, envOptions+"=") && !strings.HasPrefix(kv, readiness.EnvFD+"=") {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case envExec, envArgs, envOptions, readiness.EnvFD:
+		default:
 			env = append(env, kv)
 		}
 	}
@@ -64,7 +71,7 @@ func Stage(getenv func(string) string) (int, bool) {
 	defer cancel()
 	var pipeW *os.File
 	cfg := supervise.Config{
-		Path: path, Args: os.Args, Env: env,
+		Path: path, Args: args, Env: env,
 		Files:              []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Credential:         opts.Credential,
 		Restart:            opts.Restart,

@@ -39,7 +39,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 func TestCommand(t *testing.T) {
 	w := os.NewFile(uintptr(100), "ready")
 	cmd := Command("/usr/bin/daemonctl", Options{Pidfile: "/run/x.pid"}, "/bin/sleep", []string{"sleep", "1"}, []string{"A=1"}, nil, w)
-	if cmd.Path != "/usr/bin/daemonctl" || !reflect.DeepEqual(cmd.Args, []string{"sleep", "1"}) {
+	if cmd.Path != "/usr/bin/daemonctl" || !reflect.DeepEqual(cmd.Args, []string{"daemonctl", "keepalive", "/bin/sleep"}) {
 		t.Fatalf("command %+v", cmd)
 	}
 	if len(cmd.Files) != 4 || cmd.Files[3] != w || cmd.Files[0] != nil {
@@ -50,6 +50,19 @@ func TestCommand(t *testing.T) {
 		if !strings.Contains(env, want) {
 			t.Errorf("env lacks %q:\n%s", want, env)
 		}
+	}
+	var args string
+	for _, kv := range cmd.Env {
+		if v, ok := strings.CutPrefix(kv, envArgs+"="); ok {
+			args = v
+		}
+	}
+	if got, err := decodeArgs(args); err != nil || !reflect.DeepEqual(got, []string{"sleep", "1"}) {
+		t.Errorf("worker args %q: %v, %v", args, got, err)
+	}
+	odd := []string{"prog", "a b", "&x=y", "%41", "", "ü\n"}
+	if got, err := decodeArgs(encodeArgs(odd)); err != nil || !reflect.DeepEqual(got, odd) {
+		t.Errorf("args round trip: %q, %v", got, err)
 	}
 	if code, ok := Stage(func(string) string { return "" }); ok || code != 0 {
 		t.Fatal("Stage ran without its variables")

@@ -46,7 +46,7 @@ still hold the lock through the inherited pidfile descriptor; stop ends them.`,
 func runStatus(stdio Stdio, opts statusOptions) error {
 	st, err := pidfile.Probe(opts.pidfile)
 	if err != nil {
-		return &ExitError{Code: statusUnknown, Err: fmt.Errorf("status: %w", err)}
+		return &ExitError{Code: statusUnknown, Err: fmt.Errorf("daemonctl: status: %w", err)}
 	}
 	switch st.State {
 	case pidfile.Running:

@@ -284,6 +284,14 @@ func TestKeepaliveRestartsAfterKill9(t *testing.T) {
 	}
 	angel := readPID(t, p)
 	first := worker(t, angel)
+	// ps tells the angel from its worker; the worker has its own argv.
+	sleep, _ := exec.LookPath("sleep")
+	if got := cmdline(angel); !slices.Equal(got, []string{"daemonctl", "keepalive", sleep}) {
+		t.Errorf("angel argv %q", got)
+	}
+	if got := cmdline(first); !slices.Equal(got, []string{"sleep", "1000"}) {
+		t.Errorf("worker argv %q", got)
+	}
 	if st, _ := procStat(first); st.sid == first || st.sid != func() int { s, _ := procStat(angel); return s.sid }() {
 		t.Errorf("worker session %d (worker %d, angel %d)", st.sid, first, angel)
 	}
@@ -493,4 +501,10 @@ func TestKeepaliveEndsLeftovers(t *testing.T) {
 	if text := readFile(t, log); !strings.Contains(text, "left 1 process(es) behind") {
 		t.Errorf("log lacks the leftover line:\n%s", text)
 	}
+}
+
+// cmdline returns a process's argument vector.
+func cmdline(pid int) []string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
