@@ -75,8 +75,12 @@ type Config struct {
 	Umask int
 	// LogFile, when not "", receives standard output and standard error
 	// (so also the Logger's lines and panics); it is created (0640, owned
-	// by User) and reopened on SIGHUP. "" keeps standard error in the
-	// foreground and means /dev/null in classic mode.
+	// by User) and reopened on SIGHUP (appended to, never truncated; the
+	// old file is kept when the path cannot be opened). "" keeps standard
+	// error in the foreground and means /dev/null in classic mode. When
+	// User cannot create files in its directory, the daemon cannot make a
+	// new log after a rename: rotate with logrotate's create (owned by
+	// User) or copytruncate; Run logs a warning at start in that case.
 	LogFile string
 	// LogLevel is the Logger's minimum level; zero is slog.LevelInfo.
 	LogLevel slog.Level

@@ -20,7 +20,12 @@
 // Signals. SIGTERM and SIGINT cancel the context given to Handlers.Run; Run
 // then waits at most Config.ShutdownTimeout for it to return. SIGHUP
 // reopens the log file (logrotate: rename, HUP, a new file appears) and
-// calls Handlers.Reload. SIGUSR1 and SIGUSR2 call their hooks. In classic
+// calls Handlers.Reload. After a privilege drop the daemon can make that
+// new file only if Config.User may create files in the log's directory;
+// otherwise logrotate must make it ("create MODE USER GROUP") or use
+// copytruncate, and Run logs a warning saying so at start. When the log
+// cannot be reopened, the daemon logs one error and keeps the old file.
+// SIGUSR1 and SIGUSR2 call their hooks. In classic
 // mode SIGTTOU, SIGTTIN and SIGTSTP are ignored.
 //
 // Example (cmd/echod is a complete one):

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -188,6 +190,9 @@ func serve(ctx context.Context, cfg Config, h Handlers, getenv func(string) stri
 		}
 	}
 	d.logger = logging.New(os.Stderr, getenv, cfg.LogLevel)
+	if cred != nil {
+		logs.checkRotatable(d.logger, cfg.User, cred)
+	}
 	if d.listeners, err = sdnotify.Listeners(getenv); err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
@@ -264,7 +269,7 @@ func (d *Daemon) loop(ctx context.Context, cfg Config, h Handlers, logs *logFile
 func (d *Daemon) reload(ctx context.Context, h Handlers, logs *logFile) {
 	d.notifier.Reloading()
 	if err := logs.reopen(); err != nil {
-		d.logger.Error("reopen log", "err", err)
+		d.logger.Error("cannot reopen the log file, still writing to the old one", "err", err)
 	}
 	if h.Reload != nil {
 		if err := h.Reload(ctx, d); err != nil {
@@ -359,8 +364,31 @@ func (l *logFile) open(cred *syscall.Credential) error {
 	return redirect(f)
 }
 
-// reopen opens the path again (a new file after logrotate renamed the old
-// one) and points fds 1 and 2 at it.
+// checkRotatable runs after the privilege drop and logs one warning when
+// the user the daemon now runs as cannot create files in the log's
+// directory: after logrotate renames the log, reopen could then not make a
+// new one and the daemon would go on writing to the renamed file. access(2)
+// checks the real ids, which the drop set to the target user's.
+func (l *logFile) checkRotatable(logger *slog.Logger, user string, cred *syscall.Credential) {
+	if l.path == "" {
+		return
+	}
+	dir := filepath.Dir(l.path)
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err == nil {
+		return
+	}
+	if user == "" {
+		user = strconv.Itoa(int(cred.Uid))
+	}
+	logger.Warn("log directory not writable by the daemon's user: after a rename, SIGHUP cannot create a new log file there; "+
+		"rotate with logrotate's create (new file owned by the user) or copytruncate", "dir", dir, "user", user)
+}
+
+// reopen opens the path again and points fds 1 and 2 at it: the new file
+// logrotate made after renaming the old one, or the same file again. An
+// existing file is appended to, never truncated. When the path cannot be
+// opened (a renamed log in a directory the daemon's user cannot create files
+// in, with no new file made for it), fds 1 and 2 keep the old file.
 func (l *logFile) reopen() error {
 	if l.path == "" {
 		return nil

@@ -119,26 +119,13 @@ func TestLibraryKeepalive(t *testing.T) {
 }
 
 func TestLibraryDropsToNobody(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root")
-	}
-	// t.TempDir's parent is private to root: nobody needs a way in.
-	dir, err := os.MkdirTemp("", "runtimetest-nobody")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o777)
-	p, info := filepath.Join(dir, "run", "lib.pid"), filepath.Join(dir, "info")
-	stopAtCleanup(t, p)
-	if r := run(t, libEnv("LIB_CLASSIC=1", "LIB_USER=nobody", "LIB_PIDFILE="+p, "LIB_INFO="+info), self(t), "-test.run=^$"); r.code != 0 {
-		t.Fatalf("launch: %d %s", r.code, r.output)
-	}
+	dir := dirForNobody(t, 0o777, 0)
+	info := filepath.Join(dir, "info")
+	p, pid := startAsNobody(t, dir, "LIB_INFO="+info)
 	facts := readFile(t, info)
 	if !strings.Contains(facts, "uid=65534 euid=65534 gid=65534 groups=[65534] setuid0=false") {
 		t.Fatalf("facts %q", facts)
 	}
-	pid := readPID(t, p)
 	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
 		t.Fatalf("stop: %d %s", r.code, r.output)
 	}
@@ -271,5 +258,122 @@ func TestEchodClassic(t *testing.T) {
 	waitGone(t, pid)
 	if text := readFile(t, log); !strings.Contains(text, "listening") || !strings.Contains(text, "stopped") {
 		t.Fatalf("log:\n%s", text)
+	}
+}
+
+// dirForNobody makes a directory with mode, owned by owner, for a daemon
+// that drops to nobody: t.TempDir's parent is private to root, so nobody
+// needs one elsewhere to get in. Mode 0755 and owner root make it like
+// /var/log, where nobody cannot create files. It skips the test unless
+// it runs as root.
+func dirForNobody(t *testing.T, mode os.FileMode, owner int) string {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir, err := os.MkdirTemp("", "runtimetest-nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, owner, owner); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startAsNobody launches the library daemon in classic mode as nobody,
+// with its pidfile in dir/run and the extra LIB_* settings, and returns the
+// pidfile and the daemon's pid once it is ready.
+func startAsNobody(t *testing.T, dir string, env ...string) (string, int) {
+	t.Helper()
+	p := filepath.Join(dir, "run", "lib.pid")
+	stopAtCleanup(t, p)
+	env = append([]string{"LIB_CLASSIC=1", "LIB_USER=nobody", "LIB_PIDFILE=" + p}, env...)
+	if r := run(t, libEnv(env...), self(t), "-test.run=^$"); r.code != 0 {
+		t.Fatalf("launch: %d %s", r.code, r.output)
+	}
+	return p, readPID(t, p)
+}
+
+// rotateWarning starts the line the daemon logs at start when its user
+// cannot create a new log file in the log's directory.
+const rotateWarning = "WARN log directory not writable by the daemon's user"
+
+func TestLibraryLogRotationAfterDrop(t *testing.T) {
+	dir := dirForNobody(t, 0o755, 0)
+	log := filepath.Join(dir, "lib.log")
+	p, pid := startAsNobody(t, dir, "LIB_LOG="+log)
+	count := func(path, s string) int { b, _ := os.ReadFile(path); return strings.Count(string(b), s) }
+	// A plain rename: nobody cannot make a new lib.log in a root-owned
+	// directory, so the daemon says so once and keeps the renamed file.
+	if err := os.Rename(log, log+".1"); err != nil {
+		t.Fatal(err)
+	}
+	unix.Kill(pid, unix.SIGHUP)
+	waitFor(t, "reload logged in the renamed file", func() bool { return count(log+".1", "reloaded") == 1 })
+	old := readFile(t, log+".1")
+	if strings.Count(old, "cannot reopen the log file") != 1 || !strings.Contains(old, "permission denied") {
+		t.Errorf("renamed log lacks one reopen error line:\n%s", old)
+	}
+	if _, err := os.Stat(log); err == nil {
+		t.Errorf("%s exists: nobody created a file in a root-owned directory", log)
+	}
+	// logrotate's "create 0640 nobody nogroup": the new file exists before
+	// the HUP and another process already wrote to it.
+	const header = "written by logrotate\n"
+	if err := os.WriteFile(log, []byte(header), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(log, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	unix.Kill(pid, unix.SIGHUP)
+	waitFor(t, "reload logged in the new file", func() bool { return count(log, "reloaded") == 1 })
+	if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+		t.Fatalf("stop: %d %s", r.code, r.output)
+	}
+	if ws := waitGone(t, pid); ws.ExitStatus() != 0 {
+		t.Errorf("daemon exit status %v", ws)
+	}
+	// Appended to, not truncated or overwritten; the renamed file got nothing more.
+	if text := readFile(t, log); !strings.HasPrefix(text, header) || !strings.Contains(text, "stopping reason=SIGTERM") {
+		t.Errorf("new log:\n%s", text)
+	}
+	if now := readFile(t, log+".1"); now != old {
+		t.Errorf("lines went to the renamed log after the HUP:\n%s", strings.TrimPrefix(now, old))
+	}
+}
+
+func TestLibraryWarnsWhenLogDirNotWritable(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		owner int
+		warns bool
+	}{{"root-owned", 0, true}, {"owned by nobody", 65534, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := dirForNobody(t, 0o755, tc.owner)
+			log := filepath.Join(dir, "lib.log")
+			p, pid := startAsNobody(t, dir, "LIB_LOG="+log)
+			// The warning comes before Ready, so before the launcher returned.
+			text := readFile(t, log)
+			want := 0
+			if tc.warns {
+				want = 1
+			}
+			if got := strings.Count(text, rotateWarning); got != want {
+				t.Errorf("%d warnings, want %d:\n%s", got, want, text)
+			}
+			if tc.warns && !strings.Contains(text, "dir="+dir+" user=nobody") {
+				t.Errorf("warning does not name the directory and the user:\n%s", text)
+			}
+			if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+				t.Fatalf("stop: %d %s", r.code, r.output)
+			}
+			waitGone(t, pid)
+		})
 	}
 }
