@@ -16,6 +16,7 @@ import (
 type File struct {
 	path string
 	f    *os.File
+	size int64 // the file's size as we left it
 }
 
 // Acquire opens or creates the pidfile at path (mode 0644, never following
@@ -57,13 +58,16 @@ func Acquire(path string) (*File, error) {
 		}
 		// A previous holder may have unlinked the file between our open and
 		// our lock: then we locked an orphaned inode and must start over.
-		if !sameFile(path, &st) {
+		size, same := sizeIfSame(path, &st)
+		if !same {
 			f.Close()
 			continue
 		}
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("pidfile: truncate %s: %w", path, err)
+		if size > 0 {
+			if err := f.Truncate(0); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("pidfile: truncate %s: %w", path, err)
+			}
 		}
 		return &File{path: path, f: f}, nil
 	}
@@ -85,9 +89,14 @@ func (p *File) Write(pid int) error {
 	if _, err := p.f.WriteAt(b, 0); err != nil {
 		return fmt.Errorf("pidfile: write %s: %w", p.path, err)
 	}
-	if err := p.f.Truncate(int64(len(b))); err != nil {
-		return fmt.Errorf("pidfile: truncate %s: %w", p.path, err)
+	// Only a longer earlier pid needs cutting off (a freshly acquired
+	// file is empty, and writers hold the lock).
+	if p.size > int64(len(b)) {
+		if err := p.f.Truncate(int64(len(b))); err != nil {
+			return fmt.Errorf("pidfile: truncate %s: %w", p.path, err)
+		}
 	}
+	p.size = int64(len(b))
 	return nil
 }
 
@@ -236,11 +245,17 @@ func exited(pid int) bool {
 
 // sameFile reports whether path (not followed) still names the inode st.
 func sameFile(path string, st *unix.Stat_t) bool {
+	_, same := sizeIfSame(path, st)
+	return same
+}
+
+// sizeIfSame is sameFile that also returns the file's current size.
+func sizeIfSame(path string, st *unix.Stat_t) (int64, bool) {
 	var cur unix.Stat_t
 	if err := unix.Lstat(path, &cur); err != nil {
-		return false
+		return 0, false
 	}
-	return cur.Dev == st.Dev && cur.Ino == st.Ino
+	return cur.Size, cur.Dev == st.Dev && cur.Ino == st.Ino
 }
 
 func wholeFile(typ int16) unix.Flock_t {

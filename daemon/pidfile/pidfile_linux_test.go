@@ -70,6 +70,15 @@ func TestStaleTakeover(t *testing.T) {
 	if err := RemoveStale(path); !errors.Is(err, ErrAlreadyRunning) {
 		t.Fatalf("RemoveStale on a locked file: %v", err)
 	}
+	// A longer pid written earlier is cut off by a later, shorter one.
+	for _, pid := range []int{1234567, 42} {
+		if err := p.Write(pid); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != strconv.Itoa(pid)+"\n" {
+			t.Fatalf("after Write(%d): %q", pid, b)
+		}
+	}
 }
 
 func TestRemoveStale(t *testing.T) {
