@@ -156,11 +156,18 @@ wait_gone() {
 
 # wait_started LAUNCHER: wait until the pidfile names a running copy of
 # $DAEMON; fails early once the launcher exited without a pidfile, or the
-# process named in the pidfile is gone.
+# process named in the pidfile is gone. A program we put in the background
+# is looked at once more a nap later: one that exits at once (bad
+# configuration) was still alive at the first look.
 wait_started() {
 	WAITED=0
 	while [ "$WAITED" -lt $((START_WAIT * 10)) ]; do
-		pid_status && return 0
+		if pid_status; then
+			[ "$FORKING" = 1 ] && return 0
+			nap
+			pid_status
+			return
+		fi
 		if [ -n "$PID" ]; then
 			alive "$PID" || return 1
 		elif [ -n "$1" ] && ! alive "$1" && [ ! -e "$PIDFILE" ]; then
