@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,18 +17,41 @@ import (
 // Environment variables of the angel stage; the worker never sees them.
 const (
 	envExec    = "DAEMONCTL_ANGEL_EXEC"    // worker program path
-	envArgs    = "DAEMONCTL_ANGEL_ARGS"    // worker argv, URL-query encoded
+	envArgc    = "DAEMONCTL_ANGEL_ARGC"    // number of worker arguments
+	envArgPfx  = "DAEMONCTL_ANGEL_ARG_"    // + index: one worker argument, verbatim
 	envOptions = "DAEMONCTL_ANGEL_OPTIONS" // Options, URL-query encoded
 )
 
-func encodeArgs(args []string) string { return url.Values{"a": args}.Encode() }
-
-func decodeArgs(s string) ([]string, error) {
-	v, err := url.ParseQuery(s)
-	if err != nil || len(v["a"]) == 0 {
-		return nil, fmt.Errorf("%w: worker arguments %q", ErrOptions, s)
+// argsEnv passes the worker's argv as one variable per argument: a single
+// environment string is limited like a single argument (128 KiB), so this
+// allows the same argument vectors as a plain exec.
+func argsEnv(args []string) []string {
+	env := make([]string, 0, len(args)+1)
+	env = append(env, envArgc+"="+strconv.Itoa(len(args)))
+	for i, a := range args {
+		env = append(env, envArgPfx+strconv.Itoa(i)+"="+a)
 	}
-	return v["a"], nil
+	return env
+}
+
+// argsFromEnv reads what argsEnv wrote.
+func argsFromEnv(getenv func(string) string) ([]string, error) {
+	n, err := strconv.Atoi(getenv(envArgc))
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("%w: %s=%q", ErrOptions, envArgc, getenv(envArgc))
+	}
+	args := make([]string, n)
+	for i := range args {
+		args[i] = getenv(envArgPfx + strconv.Itoa(i))
+	}
+	return args, nil
+}
+
+// isAngelVar reports whether an environment entry is one of the angel
+// stage's own variables, which the worker does not get.
+func isAngelVar(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	return name == envExec || name == envArgc || name == envOptions || strings.HasPrefix(name, envArgPfx)
 }
 
 // ErrOptions means the angel's options could not be decoded.
@@ -119,10 +142,11 @@ func decode(s string) (Options, error) {
 // not nil, is the write end of a readiness pipe (package readiness) on
 // which the launcher waits.
 //
-// The angel's own argv is "EXE keepalive PATH" (EXE's base name), so that
-// ps tells it from its worker and a pattern that matches the worker's
-// arguments (pkill -f) does not match the angel; the worker's argv travels
-// in the environment.
+// The angel gets args as its own argv too, which a program that re-executes
+// itself as its angel needs (its main may parse them before it reaches
+// Stage); a caller whose angel is another program may show something else
+// in Command.Args (daemonctl shows "daemonctl keepalive PATH"). The
+// worker's argv travels in the environment either way.
 func Command(exe string, opts Options, path string, args, env []string, files []*os.File, ready *os.File) *detach.Command {
 	if env == nil {
 		env = os.Environ()
@@ -130,11 +154,12 @@ func Command(exe string, opts Options, path string, args, env []string, files []
 	if len(args) == 0 {
 		args = []string{path}
 	}
-	env = append(env[:len(env):len(env)], envExec+"="+path, envArgs+"="+encodeArgs(args), envOptions+"="+opts.encode())
+	env = append(env[:len(env):len(env)], envExec+"="+path, envOptions+"="+opts.encode())
+	env = append(env, argsEnv(args)...)
 	files = append(files[:len(files):len(files)], make([]*os.File, 3)...)[:3]
 	if ready != nil {
 		files = append(files, ready)
 		env = append(env, readyEnv(3))
 	}
-	return &detach.Command{Path: exe, Args: []string{filepath.Base(exe), "keepalive", path}, Env: env, Files: files}
+	return &detach.Command{Path: exe, Args: args, Env: env, Files: files}
 }

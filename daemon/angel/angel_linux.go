@@ -39,7 +39,7 @@ func Stage(getenv func(string) string) (int, bool) {
 	opts, err := decode(getenv(envOptions))
 	var args []string
 	if err == nil {
-		args, err = decodeArgs(getenv(envArgs))
+		args, err = argsFromEnv(getenv)
 	}
 	if err != nil {
 		logger.Print(err)
@@ -48,10 +48,7 @@ func Stage(getenv func(string) string) (int, bool) {
 	}
 	var env []string
 	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case envExec, envArgs, envOptions, readiness.EnvFD:
-		default:
+		if !isAngelVar(kv) && !strings.HasPrefix(kv, readiness.EnvFD+"=") {
 			env = append(env, kv)
 		}
 	}

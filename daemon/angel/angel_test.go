@@ -39,30 +39,35 @@ func TestOptionsRoundTrip(t *testing.T) {
 func TestCommand(t *testing.T) {
 	w := os.NewFile(uintptr(100), "ready")
 	cmd := Command("/usr/bin/daemonctl", Options{Pidfile: "/run/x.pid"}, "/bin/sleep", []string{"sleep", "1"}, []string{"A=1"}, nil, w)
-	if cmd.Path != "/usr/bin/daemonctl" || !reflect.DeepEqual(cmd.Args, []string{"daemonctl", "keepalive", "/bin/sleep"}) {
+	if cmd.Path != "/usr/bin/daemonctl" || !reflect.DeepEqual(cmd.Args, []string{"sleep", "1"}) {
 		t.Fatalf("command %+v", cmd)
 	}
 	if len(cmd.Files) != 4 || cmd.Files[3] != w || cmd.Files[0] != nil {
 		t.Fatalf("files %v", cmd.Files)
 	}
 	env := strings.Join(cmd.Env, "\n")
-	for _, want := range []string{"A=1", envExec + "=/bin/sleep", "DAEMONCTL_READY_FD=3", "pidfile=%2Frun%2Fx.pid"} {
+	for _, want := range []string{"A=1", envExec + "=/bin/sleep", "DAEMONCTL_READY_FD=3", "pidfile=%2Frun%2Fx.pid", envArgc + "=2", envArgPfx + "0=sleep", envArgPfx + "1=1"} {
 		if !strings.Contains(env, want) {
 			t.Errorf("env lacks %q:\n%s", want, env)
 		}
 	}
-	var args string
-	for _, kv := range cmd.Env {
-		if v, ok := strings.CutPrefix(kv, envArgs+"="); ok {
-			args = v
+	// Every byte but NUL survives, and a long vector is not one string.
+	odd := []string{"prog", "a b", "&x=y", "%41", "", "l1\nl2", "\xff\xfe;", strings.Repeat("x", 100000), strings.Repeat("y", 100000)}
+	vars := map[string]string{}
+	for _, kv := range argsEnv(odd) {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+		if len(kv) > 128*1024 {
+			t.Errorf("one variable of %d bytes", len(kv))
 		}
 	}
-	if got, err := decodeArgs(args); err != nil || !reflect.DeepEqual(got, []string{"sleep", "1"}) {
-		t.Errorf("worker args %q: %v, %v", args, got, err)
+	if got, err := argsFromEnv(func(k string) string { return vars[k] }); err != nil || !reflect.DeepEqual(got, odd) {
+		t.Errorf("args round trip: %v", err)
 	}
-	odd := []string{"prog", "a b", "&x=y", "%41", "", "ü\n"}
-	if got, err := decodeArgs(encodeArgs(odd)); err != nil || !reflect.DeepEqual(got, odd) {
-		t.Errorf("args round trip: %q, %v", got, err)
+	for _, kv := range cmd.Env {
+		if isAngelVar(kv) != (strings.HasPrefix(kv, "DAEMONCTL_ANGEL_")) {
+			t.Errorf("isAngelVar(%q) wrong", kv)
+		}
 	}
 	if code, ok := Stage(func(string) string { return "" }); ok || code != 0 {
 		t.Fatal("Stage ran without its variables")

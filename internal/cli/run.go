@@ -278,16 +278,19 @@ func runAngel(opts runOptions, restart supervise.Policy, path string, cred *sysc
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
+	// ps shows "daemonctl keepalive PROG", so that the angel is told from
+	// its worker and `pkill -f` of the worker's arguments spares it.
+	title := []string{filepath.Base(self), "keepalive", path}
 	if !opts.daemon {
 		cmd := angel.Command(self, aopts, path, opts.args, nil, []*os.File{os.Stdin, out, errf}, nil)
-		return execInPlace(cmd.Path, cmd.Args, cmd.Env, opts.chdir, cmd.Files)
+		return execInPlace(cmd.Path, title, cmd.Env, opts.chdir, cmd.Files)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	cmd := angel.Command(self, aopts, path, opts.args, nil, []*os.File{nil, out, errf}, w)
-	cmd.Dir = opts.chdir
+	cmd.Args, cmd.Dir = title, opts.chdir
 	_, err = detach.Start(cmd)
 	w.Close()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,13 @@ func TestLibraryKeepalive(t *testing.T) {
 	}
 	angel := readPID(t, p)
 	first := worker(t, angel)
+	// A program re-executes itself as its angel: both stages see the
+	// arguments it was started with (its main may parse them first).
+	for _, pid := range []int{angel, first} {
+		if got := cmdline(pid); !slices.Equal(got, []string{self(t), "-test.run=^$"}) {
+			t.Errorf("pid %d argv %q", pid, got)
+		}
+	}
 	if !strings.Contains(readFile(t, info), "pid="+strconv.Itoa(first)+" ") {
 		t.Fatalf("ready came from %q, worker is %d", readFile(t, info), first)
 	}

@@ -508,3 +508,22 @@ func cmdline(pid int) []string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
+
+// TestKeepaliveLongArgv: the worker's argv reaches it whole even when it is
+// far larger than one environment string may be (128 KiB).
+func TestKeepaliveLongArgv(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.pid")
+	stopAtCleanup(t, p)
+	args := []string{"run", "--daemon", "--keepalive", "--pidfile", p, "--", "sh", "-c", "sleep 1000; :", "sh"}
+	for i := range 30000 {
+		args = append(args, "arg"+strconv.Itoa(i)) // ~260 KB in all
+	}
+	args = append(args, "a=b&c%41\nd")
+	if r := run(t, nil, dctl, args...); r.code != 0 {
+		t.Fatalf("run: %d %.300s", r.code, r.output)
+	}
+	w := worker(t, readPID(t, p))
+	if got, want := cmdline(w), args[6:]; !slices.Equal(got, want) {
+		t.Fatalf("worker argv: %d args, want %d", len(got), len(want))
+	}
+}
