@@ -81,11 +81,17 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	signal.Notify(chld, unix.SIGCHLD)
 	defer signal.Stop(chld)
 
+	k := &keeper{sigs: sigs, chld: chld, done: ctx.Done(), grace: grace, logf: logf, foreign: map[int]bool{}}
+	// Children we had before Run are not a worker's leftovers: never
+	// signalled, only reaped when they exit (a program that replaced a
+	// shell with exec inherits the shell's children).
+	for _, pid := range children() {
+		k.foreign[pid] = true
+	}
 	var (
 		last     Exit
 		backoff  time.Duration
 		stopping bool
-		done     = ctx.Done()
 	)
 	for n := 1; ; n++ {
 		if !limit.allow(time.Now()) {
@@ -109,7 +115,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 				cfg.Started(w.pid, n)
 			}
 			startedAt := time.Now()
-			last, stopping = w.supervise(sigs, chld, &done, stopping, grace, logf)
+			last, stopping = k.supervise(w, stopping)
 			logf("worker pid %d %s (max RSS %s)", last.PID, last, last.RSS())
 			if stopping {
 				return last, nil
@@ -124,7 +130,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		backoff = nextBackoff(backoff, cfg.Backoff, cfg.MaxBackoff)
 		if backoff > 0 {
 			logf("restarting in %s", backoff)
-			if !pause(backoff, sigs, chld, done) {
+			if !k.pause(backoff) {
 				last.Stopped = true
 				return last, nil
 			}
@@ -172,17 +178,34 @@ func start(cfg *Config, extraFiles []*os.File, extraEnv []string) (*worker, erro
 	return &worker{pid: pid, pidfd: pidfd, floor: floor}, nil
 }
 
+// keeper is what Run shares with its helpers: the signal channels, the
+// stop request, the leftover grace period, the log, and the children
+// that were ours before Run.
+type keeper struct {
+	sigs, chld <-chan os.Signal
+	done       <-chan struct{} // nil once seen
+	grace      time.Duration
+	logf       func(string, ...any)
+	foreign    map[int]bool
+}
+
+// stopRequested reports whether s asks the supervisor to stop.
+func (k *keeper) stopRequested(s os.Signal) bool {
+	return s == unix.SIGTERM || s == unix.SIGINT
+}
+
 // supervise forwards signals until the worker ends, ends its leftovers,
 // and returns its Exit and whether a stop was requested.
-func (w *worker) supervise(sigs, chld <-chan os.Signal, done *<-chan struct{}, stopping bool, grace time.Duration, logf func(string, ...any)) (Exit, bool) {
+func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 	defer unix.Close(w.pidfd)
 	exited := make(chan struct{})
 	go func() {
-		// Learn of the death without reaping: while the worker is a
-		// zombie its pid, and so its process group's id, stays ours.
+		// Learn of the death without reaping: while the worker is an
+		// unreaped zombie its pid, and so its process group's id, stays
+		// ours. (Only this goroutine and collect, after it, wait for it.)
 		var info unix.Siginfo
 		for {
-			err := unix.Waitid(unix.P_PIDFD, w.pidfd, &info, unix.WEXITED|unix.WNOWAIT, nil)
+			err := unix.Waitid(unix.P_PID, w.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
 			if !errors.Is(err, unix.EINTR) {
 				break
 			}
@@ -191,20 +214,20 @@ func (w *worker) supervise(sigs, chld <-chan os.Signal, done *<-chan struct{}, s
 	}()
 	for {
 		select {
-		case <-chld:
-			reapOrphans(w.pid)
-		case s := <-sigs:
-			sig := s.(syscall.Signal)
-			if sig == unix.SIGTERM || sig == unix.SIGINT {
+		case <-k.chld:
+			k.reapOthers(w.pid)
+		case s := <-k.sigs:
+			if k.stopRequested(s) {
 				stopping = true
 			}
-			w.signal(sig, logf)
-		case <-*done:
-			*done = nil
+			w.signal(s.(syscall.Signal), k.logf)
+		case <-k.done:
+			k.done = nil
 			stopping = true
-			w.signal(unix.SIGTERM, logf)
+			w.signal(unix.SIGTERM, k.logf)
 		case <-exited:
-			e := w.collect(grace, logf)
+			e, stop := k.collect(w)
+			stopping = stopping || stop
 			e.Stopped = stopping
 			e.MaxRSSFloor = w.floor
 			return e, stopping
@@ -212,61 +235,80 @@ func (w *worker) supervise(sigs, chld <-chan os.Signal, done *<-chan struct{}, s
 	}
 }
 
-// collect reaps the dead worker and ends what it left behind: the other
-// members of its process group and the orphans reparented to us.
-func (w *worker) collect(grace time.Duration, logf func(string, ...any)) Exit {
-	left := slices.DeleteFunc(children(), func(pid int) bool { return pid == w.pid })
-	if len(left) > 0 {
-		// The worker is not reaped yet: -pid is still its group.
-		_ = unix.Kill(-w.pid, unix.SIGTERM)
-		for _, pid := range left {
-			_ = unix.Kill(pid, unix.SIGTERM) // our unreaped children: never a recycled pid
-		}
-		logf("worker pid %d left %d process(es) behind: sent SIGTERM", w.pid, len(left))
+// collect ends what the dead worker left behind, then reaps the worker.
+// The leftovers are the other members of its process group and our
+// children (orphans reparented to us): SIGTERM, SIGKILL after the grace
+// period, and after another grace period they are given up on with a log
+// line. The worker stays an unreaped zombie until then, so -pid names its
+// group all along; our children are reaped only here, after the signals,
+// so no signal reaches a recycled pid. It reports whether a stop was
+// requested meanwhile.
+func (k *keeper) collect(w *worker) (Exit, bool) {
+	_ = unix.Kill(-w.pid, unix.SIGTERM)
+	left := k.leftovers(w.pid, children)
+	if len(left) == 0 {
+		return wait(w.pid), false
 	}
-	e := wait(w.pid)
-	if len(left) > 0 {
-		drain(grace, logf)
-	}
-	return e
-}
-
-// drain waits until we have no children left, sending SIGKILL to those
-// still there after grace (and again to orphans that appear later).
-func drain(grace time.Duration, logf func(string, ...any)) {
-	gone := make(chan struct{})
-	go func() {
-		defer close(gone)
-		for {
-			if _, err := unix.Wait4(-1, nil, 0, nil); errors.Is(err, unix.ECHILD) {
-				return
-			}
-		}
-	}()
-	t := time.NewTimer(grace)
+	k.logf("worker pid %d left %d process(es) behind: sent SIGTERM", w.pid, len(left))
+	k.signalAll(left, unix.SIGTERM)
+	stop, killed := false, false
+	t := time.NewTimer(k.grace)
 	defer t.Stop()
 	for {
-		select {
-		case <-gone:
-			return
-		case <-t.C:
-			left := children()
-			for _, pid := range left {
-				_ = unix.Kill(pid, unix.SIGKILL)
+		k.reapOthers(w.pid)
+		left = k.leftovers(w.pid, children)
+		if len(left) == 0 {
+			// The children file is only a snapshot while processes come
+			// and go: confirm with a scan of /proc before going on.
+			if left = k.leftovers(w.pid, childrenByScan); len(left) == 0 {
+				break
 			}
-			logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), grace)
-			t.Reset(grace)
 		}
+		if killed {
+			k.signalAll(left, unix.SIGKILL) // new orphans of killed leftovers
+		}
+		select {
+		case <-k.chld:
+		case s := <-k.sigs:
+			stop = stop || k.stopRequested(s)
+		case <-k.done:
+			k.done, stop = nil, true
+		case <-t.C:
+			if killed {
+				k.logf("%d leftover process(es) did not end after SIGKILL; leaving them", len(left))
+				return wait(w.pid), stop
+			}
+			_ = unix.Kill(-w.pid, unix.SIGKILL)
+			k.signalAll(left, unix.SIGKILL)
+			k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
+			killed = true
+			t.Reset(k.grace)
+		}
+	}
+	return wait(w.pid), stop
+}
+
+// leftovers lists our children other than the worker and the foreign
+// ones, from list (children or childrenByScan).
+func (k *keeper) leftovers(worker int, list func() []int) []int {
+	return slices.DeleteFunc(list(), func(pid int) bool { return pid == worker || k.foreign[pid] })
+}
+
+func (k *keeper) signalAll(pids []int, sig syscall.Signal) {
+	for _, pid := range pids {
+		_ = unix.Kill(pid, sig) // our unreaped children: never a recycled pid
 	}
 }
 
-// reapOrphans reaps every exited child of ours except the worker (whose
-// death its own waiter reports).
-func reapOrphans(worker int) {
+// reapOthers reaps every exited child of ours except the worker, whose
+// death supervise and collect handle.
+func (k *keeper) reapOthers(worker int) {
 	for _, pid := range children() {
 		if pid != worker {
 			var ws unix.WaitStatus
-			_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+			if got, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid {
+				delete(k.foreign, pid)
+			}
 		}
 	}
 }
@@ -347,19 +389,19 @@ func wait(pid int) Exit {
 
 // pause waits d between restarts; it returns false when told to stop.
 // Other signals have no worker to go to and are dropped.
-func pause(d time.Duration, sigs, chld <-chan os.Signal, done <-chan struct{}) bool {
+func (k *keeper) pause(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
 			return true
-		case <-done:
+		case <-k.done:
 			return false
-		case <-chld:
-			reapOrphans(0)
-		case s := <-sigs:
-			if s == unix.SIGTERM || s == unix.SIGINT {
+		case <-k.chld:
+			k.reapOthers(0)
+		case s := <-k.sigs:
+			if k.stopRequested(s) {
 				return false
 			}
 		}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -300,5 +302,94 @@ func TestLeftoversEnded(t *testing.T) {
 	}
 	if kids := children(); len(kids) != 0 {
 		t.Errorf("children left: %v", kids)
+	}
+}
+
+// TestLeftoverTreeKilledAsGroup: a leftover that ignores TERM and has a
+// child of its own in the worker's group: one SIGKILL to the group ends
+// both, and both are gone when Run returns.
+func TestLeftoverTreeKilledAsGroup(t *testing.T) {
+	pids := filepath.Join(t.TempDir(), "pids")
+	var log strings.Builder
+	var mu sync.Mutex
+	cfg := Config{
+		Path:            "/bin/sh",
+		Args:            []string{"sh", "-c", `(trap '' TERM; sh -c 'echo $$ >>"$1"; sleep 1000; :' sh "$1"; :) & echo $! >>"$1"; sleep 0.2; exit 3`, "sh", pids},
+		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Restart:         RestartNo,
+		LeftoverTimeout: 200 * time.Millisecond,
+		Logf: func(format string, args ...any) {
+			mu.Lock()
+			fmt.Fprintf(&log, format+"\n", args...)
+			mu.Unlock()
+		},
+	}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(pids)
+	if f := strings.Fields(string(b)); len(f) != 2 {
+		t.Fatalf("pids %q", b)
+	} else {
+		for _, pid := range f {
+			if st, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil {
+				t.Errorf("pid %s still there: %s", pid, st)
+			}
+		}
+	}
+	if strings.Contains(log.String(), "did not end") || strings.Count(log.String(), "sent SIGKILL") != 1 {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestStopDuringLeftoverDrain: a stop requested while a dead worker's
+// leftovers are being ended is honoured: no new worker starts.
+func TestStopDuringLeftoverDrain(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	starts := 0
+	cfg := Config{
+		Path:            "/bin/sh",
+		Args:            []string{"sh", "-c", `(trap '' TERM; exec sleep 1000) & sleep 0.2; exit 1`},
+		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Restart:         RestartAlways,
+		LeftoverTimeout: 300 * time.Millisecond,
+		Started:         func(int, int) { starts++ },
+		Logf: func(format string, args ...any) {
+			if strings.Contains(format, "behind") {
+				cancel()
+			}
+		},
+	}
+	exit, err := Run(ctx, cfg)
+	if err != nil || !exit.Stopped || starts != 1 {
+		t.Fatalf("Run: %+v, %v, %d starts", exit, err, starts)
+	}
+}
+
+// TestForeignChildrenSpared: children the process had before Run are not
+// a worker's leftovers and are not signalled.
+func TestForeignChildrenSpared(t *testing.T) {
+	own := exec.Command("sleep", "1000")
+	if err := own.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { own.Process.Kill(); own.Wait() }()
+	cfg := Config{
+		Path:            "/bin/sh",
+		Args:            []string{"sh", "-c", `sleep 1000 & exit 3`},
+		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Restart:         RestartNo,
+		LeftoverTimeout: 200 * time.Millisecond,
+		Logf:            t.Logf,
+	}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := own.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("our own child was ended by Run: %v", err)
+	}
+	if kids := slices.DeleteFunc(children(), func(p int) bool { return p == own.Process.Pid }); len(kids) != 0 {
+		t.Errorf("leftovers still there: %v", kids)
 	}
 }
