@@ -43,9 +43,7 @@ func Start(cmd *Command) (int, error) {
 		return 0, err
 	}
 	pid := os.Getpid()
-	if unix.Getpgrp() == pid {
-		leaveOwnGroup(pid)
-	}
+	moved := unix.Getpgrp() == pid && leaveOwnGroup(pid)
 	if unix.Getpgrp() != pid {
 		// After setsid this process has no controlling terminal, so no
 		// hangup can reach it or the child: no SIGHUP handler is needed
@@ -66,6 +64,11 @@ func Start(cmd *Command) (int, error) {
 			}
 			return child, nil
 		}
+		if moved {
+			// Our group still has other members (the rest of a pipeline):
+			// back to it, so that the shell's job control still reaches us.
+			_ = unix.Setpgid(0, pid)
+		}
 	}
 	// The session-leading intermediate is in our session until it calls
 	// setsid: a hangup of our terminal in that window must not kill it.
@@ -77,26 +80,27 @@ func Start(cmd *Command) (int, error) {
 
 // leaveOwnGroup moves a process-group leader that does not lead its
 // session (a job started by a shell with job control) into its parent's
-// process group, when that group is in the same session. Its own group is
-// then empty, so setsid(2) may create a new session with the caller as its
-// leader, which spares the re-executed stage. The caller does nothing with
-// the terminal in between, so it cannot be stopped for background I/O. On
-// any failure nothing changes and Start takes the stage path.
-func leaveOwnGroup(pid int) {
+// process group, when that group is in the same session, and reports
+// whether it moved. Its own group is then empty, unless other members of a
+// pipeline share it, so setsid(2) may create a new session with the caller
+// as its leader, which spares the re-executed stage; when setsid still
+// fails, Start moves the caller back. The caller does nothing with the
+// terminal in between, so it cannot be stopped for background I/O.
+func leaveOwnGroup(pid int) bool {
 	sid, err := unix.Getsid(0)
 	if err != nil || sid == pid {
-		return // a session leader may not change its group
+		return false // a session leader may not change its group
 	}
 	ppid := os.Getppid()
 	psid, err := unix.Getsid(ppid)
 	if err != nil || psid != sid {
-		return
+		return false
 	}
 	pgid, err := unix.Getpgid(ppid)
 	if err != nil || pgid == pid {
-		return
+		return false
 	}
-	_ = unix.Setpgid(0, pgid)
+	return unix.Setpgid(0, pgid) == nil
 }
 
 // startStage re-executes /proc/self/exe as the session-leading

@@ -3,6 +3,7 @@
 package runtimetest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -525,5 +526,48 @@ func TestKeepaliveLongArgv(t *testing.T) {
 	w := worker(t, readPID(t, p))
 	if got, want := cmdline(w), args[6:]; !slices.Equal(got, want) {
 		t.Fatalf("worker argv: %d args, want %d", len(got), len(want))
+	}
+}
+
+// TestPipelineJobKeepsJobControl: daemonctl in a pipeline of a shell with
+// job control shares its process group with the rest of the pipeline, so
+// it cannot start a session itself; it must stay in the terminal's
+// foreground group (not wander into the shell's) and so can still report
+// a failed start on the terminal under `stty tostop`.
+func TestPipelineJobKeepsJobControl(t *testing.T) {
+	dir := t.TempDir() // 0700, root's: nobody cannot reach prog
+	prog := filepath.Join(dir, "prog")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\nexec sleep 1000\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	master, tty := openPTY(t)
+	out := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			b.Write(buf[:n])
+			if err != nil || strings.Contains(b.String(), "END") {
+				out <- b.String()
+				return
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", `set -m; stty tostop; "$0" run --daemon --user nobody -- "$1" | cat; echo "rc=$? END"`, dctl, prog)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("shell: %v (stopped or hung?)", err)
+	}
+	select {
+	case text := <-out:
+		if !strings.Contains(text, "permission denied") || !strings.Contains(text, "rc=0 END") {
+			t.Fatalf("terminal shows:\n%s", text)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no output on the terminal")
 	}
 }
