@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,9 +23,8 @@ const (
 	envOptions = "DAEMONCTL_ANGEL_OPTIONS" // Options, URL-query encoded
 )
 
-// argsEnv passes the worker's argv as one variable per argument: a single
-// environment string is limited like a single argument (128 KiB), so this
-// allows the same argument vectors as a plain exec.
+// argsEnv passes the worker's argv as one variable per argument (a single
+// environment string is limited like a single argument, to 128 KiB).
 func argsEnv(args []string) []string {
 	env := make([]string, 0, len(args)+1)
 	env = append(env, envArgc+"="+strconv.Itoa(len(args)))
@@ -34,8 +34,12 @@ func argsEnv(args []string) []string {
 	return env
 }
 
-// argsFromEnv reads what argsEnv wrote.
-func argsFromEnv(getenv func(string) string) ([]string, error) {
+// argsFromEnv reads what argsEnv wrote, or returns own (the angel's argv)
+// when the argv was not passed that way.
+func argsFromEnv(getenv func(string) string, own []string) ([]string, error) {
+	if getenv(envArgc) == "" {
+		return own, nil
+	}
 	n, err := strconv.Atoi(getenv(envArgc))
 	if err != nil || n < 1 {
 		return nil, fmt.Errorf("%w: %s=%q", ErrOptions, envArgc, getenv(envArgc))
@@ -142,11 +146,10 @@ func decode(s string) (Options, error) {
 // not nil, is the write end of a readiness pipe (package readiness) on
 // which the launcher waits.
 //
-// The angel gets args as its own argv too, which a program that re-executes
+// The angel gets args as its own argv, which a program that re-executes
 // itself as its angel needs (its main may parse them before it reaches
-// Stage); a caller whose angel is another program may show something else
-// in Command.Args (daemonctl shows "daemonctl keepalive PATH"). The
-// worker's argv travels in the environment either way.
+// Stage), and the worker gets the angel's argv. To show something else for
+// the angel, use Retitle.
 func Command(exe string, opts Options, path string, args, env []string, files []*os.File, ready *os.File) *detach.Command {
 	if env == nil {
 		env = os.Environ()
@@ -154,12 +157,23 @@ func Command(exe string, opts Options, path string, args, env []string, files []
 	if len(args) == 0 {
 		args = []string{path}
 	}
-	env = append(env[:len(env):len(env)], envExec+"="+path, envOptions+"="+opts.encode())
-	env = append(env, argsEnv(args)...)
+	// The caller's environment must not pose as the angel's variables.
+	env = slices.DeleteFunc(slices.Clone(env), isAngelVar)
+	env = append(env, envExec+"="+path, envOptions+"="+opts.encode())
 	files = append(files[:len(files):len(files)], make([]*os.File, 3)...)[:3]
 	if ready != nil {
 		files = append(files, ready)
 		env = append(env, readyEnv(3))
 	}
 	return &detach.Command{Path: exe, Args: args, Env: env, Files: files}
+}
+
+// Retitle gives the angel of cmd (from Command) the argv title, for ps and
+// pkill -f to tell it from its worker, and passes the worker's argv in the
+// environment instead, one variable per argument. Each argument may then
+// be up to 128 KiB less the variable's name (about 25 bytes), as one
+// environment string is limited like one argument.
+func Retitle(cmd *detach.Command, title []string) {
+	cmd.Env = append(cmd.Env, argsEnv(cmd.Args)...)
+	cmd.Args = title
 }

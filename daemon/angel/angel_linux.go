@@ -39,7 +39,7 @@ func Stage(getenv func(string) string) (int, bool) {
 	opts, err := decode(getenv(envOptions))
 	var args []string
 	if err == nil {
-		args, err = argsFromEnv(getenv)
+		args, err = argsFromEnv(getenv, os.Args)
 	}
 	if err != nil {
 		logger.Print(err)

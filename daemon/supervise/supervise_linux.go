@@ -81,12 +81,17 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	signal.Notify(chld, unix.SIGCHLD)
 	defer signal.Stop(chld)
 
-	k := &keeper{sigs: sigs, chld: chld, done: ctx.Done(), grace: grace, logf: logf, foreign: map[int]bool{}}
-	// Children we had before Run are not a worker's leftovers: never
-	// signalled, only reaped when they exit (a program that replaced a
-	// shell with exec inherits the shell's children).
+	k := &keeper{sigs: sigs, chld: chld, done: ctx.Done(), grace: grace, logf: logf,
+		foreign: map[int]bool{}, foreignGroups: map[int]bool{unix.Getpgrp(): true}}
+	// Children we had before Run, and orphans of theirs (in their process
+	// groups, or in ours), are not a worker's leftovers: never signalled,
+	// only reaped when they exit. (A program that replaced a shell with
+	// exec inherits the shell's children.) Workers have groups of their own.
 	for _, pid := range children() {
 		k.foreign[pid] = true
+		if pgid, err := unix.Getpgid(pid); err == nil {
+			k.foreignGroups[pgid] = true
+		}
 	}
 	var (
 		last     Exit
@@ -186,7 +191,9 @@ type keeper struct {
 	done       <-chan struct{} // nil once seen
 	grace      time.Duration
 	logf       func(string, ...any)
-	foreign    map[int]bool
+	foreign    map[int]bool // children we had before Run
+	// foreignGroups are our own process group and the foreign children's.
+	foreignGroups map[int]bool
 }
 
 // stopRequested reports whether s asks the supervisor to stop.
@@ -250,11 +257,26 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 		return wait(w.pid), false
 	}
 	k.logf("worker pid %d left %d process(es) behind: sent SIGTERM", w.pid, len(left))
-	k.signalAll(left, unix.SIGTERM)
 	stop, killed := false, false
+	// Each leftover gets the current signal once, orphans adopted later
+	// included (SIGTERM before the grace period is over, SIGKILL after).
+	signalled := map[int]bool{}
+	signalNew := func(pids []int, sig syscall.Signal) {
+		for _, pid := range pids {
+			if !signalled[pid] {
+				signalled[pid] = true
+				_ = unix.Kill(pid, sig) // our unreaped child: never a recycled pid
+			}
+		}
+	}
 	t := time.NewTimer(k.grace)
 	defer t.Stop()
 	for {
+		sig := unix.SIGTERM
+		if killed {
+			sig = unix.SIGKILL
+		}
+		signalNew(left, sig)
 		k.reapOthers(w.pid)
 		left = k.leftovers(w.pid, children)
 		if len(left) == 0 {
@@ -264,9 +286,7 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 				break
 			}
 		}
-		if killed {
-			k.signalAll(left, unix.SIGKILL) // new orphans of killed leftovers
-		}
+		signalNew(left, sig)
 		select {
 		case <-k.chld:
 		case s := <-k.sigs:
@@ -279,9 +299,10 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 				return wait(w.pid), stop
 			}
 			_ = unix.Kill(-w.pid, unix.SIGKILL)
-			k.signalAll(left, unix.SIGKILL)
-			k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
 			killed = true
+			clear(signalled)
+			signalNew(left, unix.SIGKILL)
+			k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
 			t.Reset(k.grace)
 		}
 	}
@@ -291,13 +312,13 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 // leftovers lists our children other than the worker and the foreign
 // ones, from list (children or childrenByScan).
 func (k *keeper) leftovers(worker int, list func() []int) []int {
-	return slices.DeleteFunc(list(), func(pid int) bool { return pid == worker || k.foreign[pid] })
-}
-
-func (k *keeper) signalAll(pids []int, sig syscall.Signal) {
-	for _, pid := range pids {
-		_ = unix.Kill(pid, sig) // our unreaped children: never a recycled pid
-	}
+	return slices.DeleteFunc(list(), func(pid int) bool {
+		if pid == worker || k.foreign[pid] {
+			return true
+		}
+		pgid, err := unix.Getpgid(pid)
+		return err == nil && k.foreignGroups[pgid]
+	})
 }
 
 // reapOthers reaps every exited child of ours except the worker, whose

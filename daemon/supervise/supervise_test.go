@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -310,20 +311,8 @@ func TestLeftoversEnded(t *testing.T) {
 // both, and both are gone when Run returns.
 func TestLeftoverTreeKilledAsGroup(t *testing.T) {
 	pids := filepath.Join(t.TempDir(), "pids")
-	var log strings.Builder
-	var mu sync.Mutex
-	cfg := Config{
-		Path:            "/bin/sh",
-		Args:            []string{"sh", "-c", `(trap '' TERM; sh -c 'echo $$ >>"$1"; sleep 1000; :' sh "$1"; :) & echo $! >>"$1"; sleep 0.2; exit 3`, "sh", pids},
-		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
-		Restart:         RestartNo,
-		LeftoverTimeout: 200 * time.Millisecond,
-		Logf: func(format string, args ...any) {
-			mu.Lock()
-			fmt.Fprintf(&log, format+"\n", args...)
-			mu.Unlock()
-		},
-	}
+	log := &logSink{}
+	cfg := shConfig(`(trap '' TERM; sh -c 'echo $$ >>"$1"; sleep 1000; :' sh "$1"; :) & echo $! >>"$1"; sleep 0.2; exit 3`, 200*time.Millisecond, log.printf, "sh", pids)
 	if _, err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -375,14 +364,7 @@ func TestForeignChildrenSpared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { own.Process.Kill(); own.Wait() }()
-	cfg := Config{
-		Path:            "/bin/sh",
-		Args:            []string{"sh", "-c", `sleep 1000 & exit 3`},
-		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
-		Restart:         RestartNo,
-		LeftoverTimeout: 200 * time.Millisecond,
-		Logf:            t.Logf,
-	}
+	cfg := shConfig(`sleep 1000 & exit 3`, 200*time.Millisecond, t.Logf)
 	if _, err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -391,5 +373,80 @@ func TestForeignChildrenSpared(t *testing.T) {
 	}
 	if kids := slices.DeleteFunc(children(), func(p int) bool { return p == own.Process.Pid }); len(kids) != 0 {
 		t.Errorf("leftovers still there: %v", kids)
+	}
+}
+
+// TestOrphansOfForeignChildrenSpared: what a child we had before Run
+// leaves behind (adopted by us, in our process group) is not a worker's
+// leftover either.
+func TestOrphansOfForeignChildrenSpared(t *testing.T) {
+	pidf := filepath.Join(t.TempDir(), "pid")
+	own := exec.Command("sh", "-c", `sleep 0.2; sleep 1000 & echo $! >"$1"`, "sh", pidf)
+	if err := own.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := shConfig(`sleep 1000 & sleep 0.6; exit 3`, 200*time.Millisecond, t.Logf)
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	own.Wait()
+	b, _ := os.ReadFile(pidf)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("pid file %q", b)
+	}
+	defer func() { syscall.Kill(pid, syscall.SIGKILL); syscall.Wait4(pid, nil, 0, nil) }()
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("the orphan of our own child was ended by Run: %v", err)
+	}
+}
+
+// TestOrphansAdoptedDuringDrainGetTERM: a leftover's child in a session of
+// its own, adopted only when that leftover ends, still gets SIGTERM first.
+func TestOrphansAdoptedDuringDrainGetTERM(t *testing.T) {
+	dir := t.TempDir()
+	got := filepath.Join(dir, "got")
+	inner := filepath.Join(dir, "inner.sh")
+	if err := os.WriteFile(inner, []byte("trap 'echo TERM >\""+got+"\"; exit 0' TERM\nwhile :; do sleep 0.05; done\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log := &logSink{}
+	cfg := shConfig(`sh -c 'setsid sh "$1" & wait' sh "$1" & sleep 0.3; exit 3`, 2*time.Second, log.printf, "sh", inner)
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(got); strings.TrimSpace(string(b)) != "TERM" || strings.Contains(log.String(), "SIGKILL") {
+		t.Fatalf("the adopted orphan did not get SIGTERM first (got %q); log:\n%s", b, log.String())
+	}
+}
+
+// logSink collects Logf lines for a test to inspect.
+type logSink struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logSink) printf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(&l.b, format+"\n", args...)
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// shConfig runs script with sh -c (args after it are $0, $1…), without
+// restarts, with the given leftover grace period and log.
+func shConfig(script string, grace time.Duration, logf func(string, ...any), args ...string) Config {
+	return Config{
+		Path:            "/bin/sh",
+		Args:            append([]string{"sh", "-c", script}, args...),
+		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Restart:         RestartNo,
+		LeftoverTimeout: grace,
+		Logf:            logf,
 	}
 }

@@ -283,14 +283,16 @@ func runAngel(opts runOptions, restart supervise.Policy, path string, cred *sysc
 	title := []string{filepath.Base(self), "keepalive", path}
 	if !opts.daemon {
 		cmd := angel.Command(self, aopts, path, opts.args, nil, []*os.File{os.Stdin, out, errf}, nil)
-		return execInPlace(cmd.Path, title, cmd.Env, opts.chdir, cmd.Files)
+		angel.Retitle(cmd, title)
+		return execInPlace(cmd.Path, cmd.Args, cmd.Env, opts.chdir, cmd.Files)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	cmd := angel.Command(self, aopts, path, opts.args, nil, []*os.File{nil, out, errf}, w)
-	cmd.Args, cmd.Dir = title, opts.chdir
+	angel.Retitle(cmd, title)
+	cmd.Dir = opts.chdir
 	_, err = detach.Start(cmd)
 	w.Close()
 	if err != nil {
