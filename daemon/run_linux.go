@@ -190,7 +190,9 @@ func serve(ctx context.Context, cfg Config, h Handlers, getenv func(string) stri
 		}
 	}
 	d.logger = logging.New(os.Stderr, getenv, cfg.LogLevel)
-	if cred != nil {
+	// A restarted keepalive worker (the only kind without a readiness
+	// pipe) does not repeat the first one's warning.
+	if cred != nil && (stage != stageWorker || d.reporter != nil) {
 		logs.checkRotatable(d.logger, cfg.User, cred)
 	}
 	if d.listeners, err = sdnotify.Listeners(getenv); err != nil {

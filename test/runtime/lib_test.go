@@ -384,4 +384,25 @@ func TestLibraryWarnsWhenLogDirNotWritable(t *testing.T) {
 			waitGone(t, pid)
 		})
 	}
+	// Under keepalive the first worker warns; a restarted one does not
+	// repeat it.
+	t.Run("keepalive restart", func(t *testing.T) {
+		dir := dirForNobody(t, 0o755, 0)
+		log := filepath.Join(dir, "lib.log")
+		p, angel := startAsNobody(t, dir, "LIB_LOG="+log, "LIB_KEEPALIVE=1")
+		first := worker(t, angel)
+		unix.Kill(first, unix.SIGKILL)
+		// Each worker logs "serving" once its setup (and any warning) is done.
+		waitFor(t, "the restarted worker serving", func() bool {
+			b, _ := os.ReadFile(log)
+			return strings.Count(string(b), "serving") >= 2
+		})
+		if got := strings.Count(readFile(t, log), rotateWarning); got != 1 {
+			t.Errorf("%d warnings after a restart, want 1:\n%s", got, readFile(t, log))
+		}
+		if r := run(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
+			t.Fatalf("stop: %d %s", r.code, r.output)
+		}
+		waitGone(t, angel)
+	})
 }
