@@ -93,12 +93,7 @@ func (r *reaper) spawn(argv []string, extraEnv ...string) (int, error) {
 	return r.spawnWith(argv, nil, extraEnv...)
 }
 
-// spawnGroupLeader starts argv in a process group of its own, as a shell
-// with job control starts a job.
-func (r *reaper) spawnGroupLeader(argv []string) (int, error) {
-	return r.spawnWith(argv, &syscall.SysProcAttr{Setpgid: true})
-}
-
+// spawnWith is spawn with process attributes (nil: none).
 func (r *reaper) spawnWith(argv []string, sys *syscall.SysProcAttr, extraEnv ...string) (int, error) {
 	attr := &syscall.ProcAttr{Dir: "/", Env: append(r.env[:len(r.env):len(r.env)], extraEnv...), Files: r.files[:], Sys: sys}
 	r.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -185,11 +186,11 @@ func (e *env) startOnce(p launchPeer, tok string) (ret, run, pidf float64, runLa
 	t0 := mono()
 	execCh := e.mon.expectExec(t0, isSleep(tok))
 	defer e.mon.cancelExec(execCh)
-	spawn := e.r.spawn
+	var sys *syscall.SysProcAttr
 	if p.leader {
-		spawn = func(argv []string, _ ...string) (int, error) { return e.r.spawnGroupLeader(argv) }
+		sys = &syscall.SysProcAttr{Setpgid: true} // as a shell with job control starts a job
 	}
-	pid, err := spawn(p.argv(p.pidfile, tok))
+	pid, err := e.r.spawnWith(p.argv(p.pidfile, tok), sys)
 	if err != nil {
 		return 0, 0, 0, false, false, err
 	}

@@ -196,8 +196,8 @@ type keeper struct {
 	foreignGroups map[int]bool
 }
 
-// stopRequested reports whether s asks the supervisor to stop.
-func (k *keeper) stopRequested(s os.Signal) bool {
+// isStop reports whether s asks the supervisor to stop.
+func isStop(s os.Signal) bool {
 	return s == unix.SIGTERM || s == unix.SIGINT
 }
 
@@ -224,7 +224,7 @@ func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 		case <-k.chld:
 			k.reapOthers(w.pid)
 		case s := <-k.sigs:
-			if k.stopRequested(s) {
+			if isStop(s) {
 				stopping = true
 			}
 			w.signal(s.(syscall.Signal), k.logf)
@@ -252,7 +252,7 @@ func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 // requested meanwhile.
 func (k *keeper) collect(w *worker) (Exit, bool) {
 	_ = unix.Kill(-w.pid, unix.SIGTERM)
-	left := k.leftovers(w.pid, children)
+	left := k.leftovers(w.pid, children())
 	if len(left) == 0 {
 		return wait(w.pid), false
 	}
@@ -272,25 +272,23 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 	t := time.NewTimer(k.grace)
 	defer t.Stop()
 	for {
+		left = k.leftovers(w.pid, k.reapOthers(w.pid))
+		if len(left) == 0 {
+			// The children file is only a snapshot while processes come
+			// and go: confirm with a scan of /proc before going on.
+			if left = k.leftovers(w.pid, childrenByScan()); len(left) == 0 {
+				break
+			}
+		}
 		sig := unix.SIGTERM
 		if killed {
 			sig = unix.SIGKILL
 		}
 		signalNew(left, sig)
-		k.reapOthers(w.pid)
-		left = k.leftovers(w.pid, children)
-		if len(left) == 0 {
-			// The children file is only a snapshot while processes come
-			// and go: confirm with a scan of /proc before going on.
-			if left = k.leftovers(w.pid, childrenByScan); len(left) == 0 {
-				break
-			}
-		}
-		signalNew(left, sig)
 		select {
 		case <-k.chld:
 		case s := <-k.sigs:
-			stop = stop || k.stopRequested(s)
+			stop = stop || isStop(s)
 		case <-k.done:
 			k.done, stop = nil, true
 		case <-t.C:
@@ -301,7 +299,6 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 			_ = unix.Kill(-w.pid, unix.SIGKILL)
 			killed = true
 			clear(signalled)
-			signalNew(left, unix.SIGKILL)
 			k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
 			t.Reset(k.grace)
 		}
@@ -309,10 +306,10 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 	return wait(w.pid), stop
 }
 
-// leftovers lists our children other than the worker and the foreign
-// ones, from list (children or childrenByScan).
-func (k *keeper) leftovers(worker int, list func() []int) []int {
-	return slices.DeleteFunc(list(), func(pid int) bool {
+// leftovers returns the pids, our children, other than the worker and the
+// foreign ones.
+func (k *keeper) leftovers(worker int, pids []int) []int {
+	return slices.DeleteFunc(pids, func(pid int) bool {
 		if pid == worker || k.foreign[pid] {
 			return true
 		}
@@ -322,16 +319,19 @@ func (k *keeper) leftovers(worker int, list func() []int) []int {
 }
 
 // reapOthers reaps every exited child of ours except the worker, whose
-// death supervise and collect handle.
-func (k *keeper) reapOthers(worker int) {
-	for _, pid := range children() {
-		if pid != worker {
-			var ws unix.WaitStatus
-			if got, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid {
-				delete(k.foreign, pid)
-			}
+// death supervise and collect handle, and returns the children left.
+func (k *keeper) reapOthers(worker int) []int {
+	return slices.DeleteFunc(children(), func(pid int) bool {
+		if pid == worker {
+			return false
 		}
-	}
+		var ws unix.WaitStatus
+		if got, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid {
+			delete(k.foreign, pid)
+			return true
+		}
+		return false
+	})
 }
 
 // children lists the child processes of this process (of all its
@@ -422,7 +422,7 @@ func (k *keeper) pause(d time.Duration) bool {
 		case <-k.chld:
 			k.reapOthers(0)
 		case s := <-k.sigs:
-			if k.stopRequested(s) {
+			if isStop(s) {
 				return false
 			}
 		}
