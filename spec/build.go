@@ -484,6 +484,7 @@ func (v *validator) pkg(p *Package) {
 		}
 		dsts[f.Dst] = i
 	}
+	v.fileRules(p)
 	for i, c := range p.Conffiles {
 		v.absPath(fmt.Sprintf("package.conffiles[%d]", i), c)
 	}
