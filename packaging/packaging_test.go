@@ -464,6 +464,19 @@ func TestRPMPayloadRelative(t *testing.T) {
 			t.Errorf("payload member %q is not relative", n)
 		}
 	}
+	// rpm itself places the files by the header, at their absolute paths.
+	if os.Geteuid() != 0 {
+		t.Skip("installing into an rpm --root needs root")
+	}
+	need(t, "rpm")
+	root := t.TempDir()
+	run(t, "rpm", "--root", root, "--initdb")
+	run(t, "rpm", "--root", root, "-i", "--nodeps", "--noscripts", "--nosignature", p)
+	for _, f := range []string{"usr/bin/echod", "usr/lib/systemd/system/echod.service", "etc/rc.d/init.d/echod", "etc/default/echod"} {
+		if fi, err := os.Stat(filepath.Join(root, f)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("rpm --root %s -i: %s not installed: %v", root, f, err)
+		}
+	}
 }
 
 // TestRPMLint is the rpm quality gate, rpmlint run as it is (it unpacks the
