@@ -167,6 +167,21 @@ func TestGeneratedPathsRefused(t *testing.T) {
 			assertEmpty(t, out)
 		})
 	}
+	for _, env := range []string{"/usr/share/doc/echod/copyright", "/usr/lib/systemd/system/echod.service", "/usr/share/doc/echod"} {
+		t.Run("environment_file "+env, func(t *testing.T) {
+			s, err := echodSpecWith(t, bin, "environment_file: "+env+"\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			_, err = builder(t).Build(context.Background(), s, packaging.Options{Dir: out, ModTime: fixedTime})
+			var se spec.Errors
+			if !errors.As(err, &se) || se[0].Field != "environment_file" || !strings.Contains(se[0].Reason, "package generates") {
+				t.Fatalf("got %v, want a spec error on environment_file saying the package generates that path", err)
+			}
+			assertEmpty(t, out)
+		})
+	}
 	t.Run("environment file", func(t *testing.T) {
 		need(t, "dpkg-deb")
 		s, err := echodSpecWith(t, bin, "", extraFile{src, "/etc/default/echod", ""})

@@ -377,29 +377,38 @@ func (st *staged) contents(f Format) files.Contents {
 	return out
 }
 
-// checkPaths refuses a package file at a path the package generates in
-// any format, at a directory holding one, or below one: nfpm would either
-// refuse the collision or, for a directory, build a package that cannot be
-// installed. The errors are spec errors on package.files[i].dst.
+// checkPaths refuses a package file, or a generated environment file, at a
+// path where the package generates another file in either format, at a
+// directory holding one, or below one: nfpm would either refuse the
+// collision or, for a directory, build a package that cannot be installed.
+// The errors are spec errors on package.files[i].dst or environment_file.
 func (st *staged) checkPaths() error {
-	var errs spec.Errors
+	type claim struct{ field, dst, gen string }
+	var claims []claim
 	for i, f := range st.spec.Package.Files {
+		claims = append(claims, claim{fmt.Sprintf("package.files[%d].dst", i), f.Dst, ""})
+	}
+	envGen := generated["pkg-defaults.tmpl"]
+	if !slices.ContainsFunc(claims, func(c claim) bool { return c.dst == st.spec.EnvironmentFile }) {
+		claims = append(claims, claim{"environment_file", st.spec.EnvironmentFile, envGen})
+	}
+	var errs spec.Errors
+	for _, c := range claims {
 	formats:
 		for _, fm := range Formats() {
 			for _, g := range append(slices.Clone(st.common), st.perFmt[fm]...) {
 				var why string
 				switch {
-				case g.gen == "":
-				case g.dst == f.Dst:
+				case g.gen == "" || (g.gen == c.gen && g.dst == c.dst):
+				case g.dst == c.dst:
 					why = fmt.Sprintf("is %s the %s package generates; a package file cannot replace it", g.gen, fm)
-				case strings.HasPrefix(g.dst, f.Dst+"/"):
+				case strings.HasPrefix(g.dst, c.dst+"/"):
 					why = fmt.Sprintf("is a directory holding %s the %s package generates (%s); it cannot be a file", g.gen, fm, g.dst)
-				case strings.HasPrefix(f.Dst, g.dst+"/"):
+				case strings.HasPrefix(c.dst, g.dst+"/"):
 					why = fmt.Sprintf("is below %s the %s package generates (%s), which is a file", g.gen, fm, g.dst)
 				}
 				if why != "" {
-					errs = append(errs, &spec.Error{File: st.spec.Source, Field: fmt.Sprintf("package.files[%d].dst", i),
-						Reason: fmt.Sprintf("%q %s", f.Dst, why)})
+					errs = append(errs, &spec.Error{File: st.spec.Source, Field: c.field, Reason: fmt.Sprintf("%q %s", c.dst, why)})
 					break formats
 				}
 			}

@@ -145,3 +145,18 @@ func dstProblem(dst string) string {
 	}
 	return ""
 }
+
+// shippedPathErrors is CheckPackage's part of these rules: the package
+// ships the environment file (generated, or from package.files), so it
+// must be where a package file may go. A spec that is only rendered may
+// point environment_file anywhere.
+func (s *Spec) shippedPathErrors() Errors {
+	p := s.EnvironmentFile
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return nil // reported by Build
+	}
+	if reason := dstProblem(p); reason != "" {
+		return Errors{{File: s.Source, Field: "environment_file", Reason: fmt.Sprintf("%q %s (the package ships it)", p, reason)}}
+	}
+	return nil
+}

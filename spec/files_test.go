@@ -75,3 +75,31 @@ func TestFileRules(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvironmentFileShipped: a package ships the environment file, so
+// CheckPackage holds it to the rules of package.files[].dst; a spec that is
+// only rendered (gen) may point it anywhere.
+func TestEnvironmentFileShipped(t *testing.T) {
+	for _, c := range []struct{ path, want string }{
+		{"/etc/passwd", `environment_file: "/etc/passwd" is the system's account database`},
+		{"/etc/sudoers.d/app", `environment_file: "/etc/sudoers.d/app" grants privileges`},
+		{"/run/app/env", `environment_file: "/run/app/env" must be inside /usr/, /etc/`},
+	} {
+		s, err := build(t, minimal+"environment_file: "+c.path+"\npackage:\n  version: \"1\"\n")
+		if err != nil {
+			t.Fatalf("%s: Build: %v (a rendered-only spec may use any path)", c.path, err)
+		}
+		err = s.CheckPackage()
+		var errs Errors
+		if !errors.As(err, &errs) || !strings.Contains(errs.Error(), c.want) {
+			t.Errorf("CheckPackage: got %v, want %q", err, c.want)
+		}
+	}
+	s, err := build(t, minimal+"environment_file: /etc/app/env\npackage:\n  version: \"1\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckPackage(); err != nil {
+		t.Errorf("CheckPackage with /etc/app/env: %v", err)
+	}
+}
