@@ -7,7 +7,16 @@
 //     stripped when they are ELF objects with symbols (as dh_strip does);
 //     those under /etc and those listed in package.conffiles are conffiles
 //     (deb) and %config(noreplace) (rpm); Depends gains libc6 for a
-//     dynamically linked program;
+//     dynamically linked program. A src that is a symlink is followed and
+//     its final target's content shipped as a regular file (src, like its
+//     target, may be any file the builder can read: the spec's author
+//     chooses what the package holds); a src that is or resolves to a
+//     directory, FIFO, device or nothing is a *MissingFileError. A file may
+//     not take a path the package generates (the units, the init script,
+//     the sysusers file, the copyright and changelog, their directories),
+//     except the environment file, which the spec may supply (a spec.Errors
+//     on package.files[i].dst); where a file may go at all and its mode are
+//     spec rules (spec.Config.Build);
 //   - the systemd unit (and socket) from the systemd generator, in
 //     /lib/systemd/system (deb) or /usr/lib/systemd/system (rpm);
 //   - the LSB init script from the sysv generator, at /etc/init.d/NAME (deb,
@@ -31,6 +40,9 @@
 //     is started where no init runs (chroots, image builds, DPKG_ROOT, a
 //     policy-rc.d that says 101) and a service that fails to start does not
 //     fail the installation.
+//
+// The rpm payload holds relative member names (./usr/bin/NAME), so that
+// "rpm2cpio X.rpm | cpio -id" unpacks under the current directory.
 //
 // Builds are reproducible: every timestamp is Options.ModTime, else
 // SOURCE_DATE_EPOCH, else the spec file's modification time, and the same

@@ -3,6 +3,8 @@ package packaging
 import (
 	"debug/elf"
 	"errors"
+	"io"
+	"os"
 	"strings"
 )
 
@@ -14,13 +16,27 @@ type binaryInfo struct {
 	NeedLibc bool // dynamically linked against the C library (libc.so.6)
 }
 
-// inspectBinary reads the ELF headers of path. A file that is not ELF is
-// reported as such with a nil error; only I/O failures are errors.
+// inspectBinary reads the ELF headers of path. A file that is not ELF (it
+// does not start with the ELF magic, or its headers do not parse, however
+// short it is) is reported as such with a nil error; only I/O failures are
+// errors.
 func inspectBinary(path string) (binaryInfo, error) {
-	f, err := elf.Open(path)
+	r, err := os.Open(path)
+	if err != nil {
+		return binaryInfo{}, err
+	}
+	defer r.Close()
+	magic := make([]byte, len(elf.ELFMAG))
+	switch _, err := io.ReadFull(r, magic); {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || (err == nil && string(magic) != elf.ELFMAG):
+		return binaryInfo{}, nil
+	case err != nil:
+		return binaryInfo{}, err
+	}
+	f, err := elf.NewFile(r)
 	if err != nil {
 		var fe *elf.FormatError
-		if errors.As(err, &fe) {
+		if errors.As(err, &fe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return binaryInfo{}, nil
 		}
 		return binaryInfo{}, err

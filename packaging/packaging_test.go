@@ -442,21 +442,70 @@ func TestLintian(t *testing.T) {
 	}
 }
 
-// TestRPMLint is the rpm quality gate. rpmlint unpacks the payload with
-// "cpio -id", which writes nfpm's absolute member names to the real root; a
-// cpio wrapper forcing --no-absolute-filenames keeps it in rpmlint's
-// temporary directory. For the PIE, dynamically linked build that `make
-// build` makes (the way Fedora builds Go), the only error allowed is the
-// missing signature; for a CGO_ENABLED=0 build, also statically-linked-binary,
-// which is inherent and which rpm has no override file for.
+// TestRPMPayloadRelative lists the rpm payload the way rpm2cpio users
+// unpack it: every member name is relative ("./usr/bin/echod"), so that
+// "rpm2cpio X.rpm | cpio -id" (which rpmlint runs) writes under the current
+// directory and never into the host's root.
+func TestRPMPayloadRelative(t *testing.T) {
+	need(t, "rpm2cpio", "cpio")
+	bin, _ := goBinaries(t)
+	p := build(t, echodSpec(t, bin), packaging.Options{Formats: []packaging.Format{packaging.RPM}})[packaging.RPM]
+	list := exec.Command("sh", "-c", `rpm2cpio "$1" | cpio -t --quiet`, "sh", p)
+	out, err := list.CombinedOutput()
+	if err != nil {
+		t.Fatalf("rpm2cpio | cpio -t: %v\n%s", err, out)
+	}
+	names := strings.Fields(string(out))
+	if !slices.Contains(names, "./usr/bin/echod") {
+		t.Errorf("payload lacks ./usr/bin/echod:\n%s", out)
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "./") {
+			t.Errorf("payload member %q is not relative", n)
+		}
+	}
+	// rpm itself places the files by the header, at their absolute paths.
+	if os.Geteuid() != 0 {
+		t.Skip("installing into an rpm --root needs root")
+	}
+	need(t, "rpm")
+	root := t.TempDir()
+	run(t, "rpm", "--root", root, "--initdb")
+	run(t, "rpm", "--root", root, "-i", "--nodeps", "--noscripts", "--nosignature", p)
+	for _, f := range []string{"usr/bin/echod", "usr/lib/systemd/system/echod.service", "etc/rc.d/init.d/echod", "etc/default/echod"} {
+		if fi, err := os.Stat(filepath.Join(root, f)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("rpm --root %s -i: %s not installed: %v", root, f, err)
+		}
+	}
+}
+
+// TestRPMLint is the rpm quality gate, rpmlint run as it is (it unpacks the
+// payload with "rpm2cpio | cpio -id" in its own temporary directory). For
+// the PIE, dynamically linked build that `make build` makes (the way Fedora
+// builds Go), the only error allowed is the missing signature, and a signed
+// package has no error at all; for a CGO_ENABLED=0 build, also
+// statically-linked-binary, which is inherent and which rpm has no override
+// file for.
 func TestRPMLint(t *testing.T) {
-	need(t, "rpmlint", "cpio")
+	need(t, "rpmlint", "rpm2cpio", "cpio")
 	static, _ := goBinaries(t)
-	variants := []struct {
+	// rpmlint checks the signature with "rpm -Kv" against the rpm database:
+	// a temporary HOME's .rpmmacros points rpm at a database of its own
+	// holding the test key, the host's is neither read nor changed.
+	key, pub := testKey(t)
+	home := t.TempDir()
+	db := filepath.Join(home, "rpmdb")
+	if err := os.WriteFile(filepath.Join(home, ".rpmmacros"), []byte("%_dbpath "+db+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "rpm", "--dbpath", db, "--import", pub)
+	type variant struct {
 		name     string
 		bin      string
+		signer   *packaging.Signer
 		accepted map[string]bool
-	}{{"static", static, map[string]bool{"no-signature": true, "statically-linked-binary": true}}}
+	}
+	variants := []variant{{"static", static, nil, map[string]bool{"no-signature": true, "statically-linked-binary": true}}}
 	if _, err := exec.LookPath("gcc"); err == nil {
 		pie := filepath.Join(t.TempDir(), "echod")
 		cmd := exec.Command("go", "build", "-trimpath", "-buildmode=pie",
@@ -465,25 +514,18 @@ func TestRPMLint(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("PIE build: %v\n%s", err, out)
 		}
-		variants = append(variants, struct {
-			name     string
-			bin      string
-			accepted map[string]bool
-		}{"pie", pie, map[string]bool{"no-signature": true}})
+		variants = append(variants,
+			variant{"pie", pie, nil, map[string]bool{"no-signature": true}},
+			variant{"pie-signed", pie, &packaging.Signer{KeyFile: key}, map[string]bool{}})
 	} else {
-		t.Log("gcc is not installed: the PIE variant is not checked")
-	}
-	shim := t.TempDir()
-	cpio, _ := exec.LookPath("cpio")
-	if err := os.WriteFile(filepath.Join(shim, "cpio"), []byte("#!/bin/sh\nexec "+cpio+" --no-absolute-filenames \"$@\"\n"), 0o755); err != nil {
-		t.Fatal(err)
+		t.Log("gcc is not installed: the PIE variants are not checked")
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
-			p := build(t, echodSpec(t, v.bin), packaging.Options{Formats: []packaging.Format{packaging.RPM}})[packaging.RPM]
+			p := build(t, echodSpec(t, v.bin), packaging.Options{Formats: []packaging.Format{packaging.RPM}, Signer: v.signer})[packaging.RPM]
 			cmd := exec.Command("rpmlint", p)
 			cmd.Dir = t.TempDir()
-			cmd.Env = append(os.Environ(), "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+			cmd.Env = append(os.Environ(), "HOME="+home)
 			out, _ := cmd.CombinedOutput()
 			t.Logf("rpmlint:\n%s", out)
 			if !bytes.Contains(out, []byte("packages and 0 specfiles checked")) {

@@ -43,6 +43,7 @@ type item struct {
 	config   bool
 	size     int64
 	typ      string // nfpm content type overriding file/config, e.g. files.TypeRPMLicense
+	gen      string // what the package generates here, e.g. "the systemd unit"; "" for package.files
 }
 
 // scriptSet holds the paths of the staged maintainer scripts of one format.
@@ -121,9 +122,7 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 			return nil, err
 		}
 		for f, d := range map[Format]string{Deb: debUnitDir, RPM: rpmUnitDir} {
-			if dst := path.Join(d, u.Name); !shipped(dst) {
-				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o644, size: int64(len(u.Data))})
-			}
+			st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: path.Join(d, u.Name), mode: 0o644, size: int64(len(u.Data)), gen: "the systemd unit"})
 		}
 	}
 	initPath := map[Format]string{}
@@ -135,15 +134,15 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		for f, d := range map[Format]string{Deb: debInitDir, RPM: rpmInitDir} {
 			dst := path.Join(d, sc.Name)
 			initPath[f] = dst
-			if !shipped(dst) {
-				// A file in /etc is a conffile on Debian (policy 10.7.2);
-				// Fedora does not mark init scripts %config.
-				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data))})
-			}
+			// A file in /etc is a conffile on Debian (policy 10.7.2);
+			// Fedora does not mark init scripts %config.
+			st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data)), gen: "the init script"})
 		}
 	}
 
 	doc := st.docData(static, initPath[Deb])
+	// The environment file is the one generated file a spec may supply
+	// itself (a conffile with the administrator's settings).
 	if !shipped(s.EnvironmentFile) {
 		if err := st.generate("pkg-defaults.tmpl", b, doc, s.EnvironmentFile, 0o644, true, Deb, RPM); err != nil {
 			return nil, err
@@ -184,9 +183,12 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		if err != nil {
 			return nil, err
 		}
-		st.common = append(st.common, item{src: src, dst: sysusersPath, mode: 0o644, size: int64(len(sysusers))})
+		st.common = append(st.common, item{src: src, dst: sysusersPath, mode: 0o644, size: int64(len(sysusers)), gen: "the sysusers file"})
 	}
 
+	if err := st.checkPaths(); err != nil {
+		return nil, err
+	}
 	for _, f := range []Format{Deb, RPM} {
 		d := b.scriptData(s, f, unitNames, initPath[f], sysusersPath, string(sysusers), "")
 		set, err := st.writeScripts(b, f, d)
@@ -199,10 +201,18 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 }
 
 // userFile checks one package.files entry and stages a stripped copy of it
-// when it is an unstripped ELF file.
+// when it is an unstripped ELF file. A src that is a symlink is followed:
+// the package holds a regular file with its final target's content (the
+// target may be anywhere the builder can read, as src itself may). A src
+// that is, or resolves to, anything but a regular file (a directory, FIFO,
+// device, socket or a dangling symlink) is a *MissingFileError.
 func (st *staged) userFile(ctx context.Context, i int, f spec.File) (item, binaryInfo, error) {
 	field := fmt.Sprintf("package.files[%d].src", i)
-	fi, err := os.Stat(f.Src)
+	src, err := filepath.EvalSymlinks(f.Src)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = os.Lstat(src)
+	}
 	if err == nil && !fi.Mode().IsRegular() {
 		err = errors.New("not a regular file")
 	}
@@ -213,9 +223,9 @@ func (st *staged) userFile(ctx context.Context, i int, f spec.File) (item, binar
 		}
 		return item{}, binaryInfo{}, fmt.Errorf("packaging: %w", &MissingFileError{Field: field, Path: f.Src, Err: err})
 	}
-	it := item{src: f.Src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(),
+	it := item{src: src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(),
 		config: slices.Contains(st.spec.Package.Conffiles, f.Dst) || strings.HasPrefix(f.Dst, "/etc/")}
-	bin, err := inspectBinary(f.Src)
+	bin, err := inspectBinary(src)
 	if err != nil {
 		return item{}, binaryInfo{}, fmt.Errorf("packaging: %w", &MissingFileError{Field: field, Path: f.Src, Err: err})
 	}
@@ -225,7 +235,7 @@ func (st *staged) userFile(ctx context.Context, i int, f spec.File) (item, binar
 		if strip == nil {
 			strip = runStrip
 		}
-		switch err := strip(ctx, f.Src, dst); {
+		switch err := strip(ctx, src, dst); {
 		case errors.Is(err, exec.ErrNotFound):
 			st.warnf("%s: %s is not stripped and %q is not installed; packaging it as it is", field, f.Src, stripProgram)
 		case err != nil:
@@ -270,6 +280,13 @@ func (st *staged) write(name string, data []byte) (string, error) {
 	return p, nil
 }
 
+// generated names what each template given to generate renders.
+var generated = map[string]string{
+	"pkg-defaults.tmpl":          "the environment file",
+	"pkg-copyright.tmpl":         "the copyright file",
+	"pkg-lintian-overrides.tmpl": "the lintian overrides",
+}
+
 // generate renders a template to a staged file shipped at dst in the given formats.
 func (st *staged) generate(tmpl string, b *Builder, data any, dst string, mode fs.FileMode, config bool, formats ...Format) error {
 	text, err := b.render(tmpl, data)
@@ -281,7 +298,7 @@ func (st *staged) generate(tmpl string, b *Builder, data any, dst string, mode f
 		return err
 	}
 	for _, f := range formats {
-		st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: mode, config: config, size: int64(len(text))})
+		st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: mode, config: config, size: int64(len(text)), gen: generated[tmpl]})
 	}
 	return nil
 }
@@ -308,7 +325,7 @@ func (st *staged) changelog(b *Builder, data any, dst string) error {
 	if err != nil {
 		return err
 	}
-	st.perFmt[Deb] = append(st.perFmt[Deb], item{src: src, dst: dst, mode: 0o644, size: int64(buf.Len())})
+	st.perFmt[Deb] = append(st.perFmt[Deb], item{src: src, dst: dst, mode: 0o644, size: int64(buf.Len()), gen: "the changelog"})
 	return nil
 }
 
@@ -358,6 +375,49 @@ func (st *staged) contents(f Format) files.Contents {
 		})
 	}
 	return out
+}
+
+// checkPaths refuses a package file, or a generated environment file, at a
+// path where the package generates another file in either format, at a
+// directory holding one, or below one: nfpm would either refuse the
+// collision or, for a directory, build a package that cannot be installed.
+// The errors are spec errors on package.files[i].dst or environment_file.
+func (st *staged) checkPaths() error {
+	type claim struct{ field, dst, gen string }
+	var claims []claim
+	for i, f := range st.spec.Package.Files {
+		claims = append(claims, claim{fmt.Sprintf("package.files[%d].dst", i), f.Dst, ""})
+	}
+	envGen := generated["pkg-defaults.tmpl"]
+	if !slices.ContainsFunc(claims, func(c claim) bool { return c.dst == st.spec.EnvironmentFile }) {
+		claims = append(claims, claim{"environment_file", st.spec.EnvironmentFile, envGen})
+	}
+	var errs spec.Errors
+	for _, c := range claims {
+	formats:
+		for _, fm := range Formats() {
+			for _, g := range append(slices.Clone(st.common), st.perFmt[fm]...) {
+				var why string
+				switch {
+				case g.gen == "" || (g.gen == c.gen && g.dst == c.dst):
+				case g.dst == c.dst:
+					why = fmt.Sprintf("is %s the %s package generates; a package file cannot replace it", g.gen, fm)
+				case strings.HasPrefix(g.dst, c.dst+"/"):
+					why = fmt.Sprintf("is a directory holding %s the %s package generates (%s); it cannot be a file", g.gen, fm, g.dst)
+				case strings.HasPrefix(c.dst, g.dst+"/"):
+					why = fmt.Sprintf("is below %s the %s package generates (%s), which is a file", g.gen, fm, g.dst)
+				}
+				if why != "" {
+					errs = append(errs, &spec.Error{File: st.spec.Source, Field: c.field, Reason: fmt.Sprintf("%q %s", c.dst, why)})
+					break formats
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 // account returns name unless it is empty or root, which need no account.

@@ -484,15 +484,20 @@ func (v *validator) pkg(p *Package) {
 		}
 		dsts[f.Dst] = i
 	}
+	v.fileRules(p)
 	for i, c := range p.Conffiles {
 		v.absPath(fmt.Sprintf("package.conffiles[%d]", i), c)
 	}
 }
 
-// CheckPackage reports what packaging needs beyond Build's checks: a version.
+// CheckPackage reports what packaging needs beyond Build's checks: a
+// version, and an environment file where a package may ship one.
 func (s *Spec) CheckPackage() error {
 	if s.Package.Version == "" {
 		return Errors{{File: s.Source, Field: "package.version", Reason: "is required to build a package"}}
+	}
+	if errs := s.shippedPathErrors(); len(errs) > 0 {
+		return errs
 	}
 	return nil
 }

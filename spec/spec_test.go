@@ -238,7 +238,7 @@ func TestErrors(t *testing.T) {
 		{"file dst relative", minimal + "package:\n  files:\n    - {src: a, dst: b}\n", `daemon.yaml:5: package.files[0].dst: "b" must be an absolute path`},
 		{"file mode", minimal + "package:\n  files:\n    - {src: a, dst: /b, mode: 0999}\n", `daemon.yaml:5: package.files[0].mode: "0999" is not an octal file mode`},
 		{"file unknown key", minimal + "package:\n  files:\n    - {src: a, dst: /b, owner: x}\n", `daemon.yaml:5: package.files[0].owner: unknown key`},
-		{"file dup dst", minimal + "package:\n  files:\n    - {src: a, dst: /b}\n    - {src: c, dst: /b}\n", "daemon.yaml:6: package.files[1].dst: duplicate of package.files[0]"},
+		{"file dup dst", minimal + "package:\n  files:\n    - {src: a, dst: /opt/b}\n    - {src: c, dst: /opt/b}\n", "daemon.yaml:6: package.files[1].dst: duplicate of package.files[0]"},
 		{"conffiles", minimal + "package:\n  conffiles: [etc/x]\n", `daemon.yaml:4: package.conffiles[0]: "etc/x" must be an absolute path`},
 		{"enable not bool", minimal + "package:\n  enable: \"yes\"\n", "daemon.yaml:4: package.enable: must be true or false"},
 	}

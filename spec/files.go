@@ -1,0 +1,162 @@
+package spec
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// The rules for package.files that depend only on the spec: where a package
+// may install a file and with which mode. What packaging generates itself
+// (units, init scripts, documentation) is checked by packaging, which owns
+// those paths; the source files are read only when a package is built.
+
+// packageTrees are the trees a package may install files into: the
+// directories the FHS gives to the distribution's packages.
+var packageTrees = []string{"/usr/", "/etc/", "/opt/", "/var/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"}
+
+// pathRule refuses a destination: prefix ending in "/" refuses the tree,
+// ending in "*" every path starting with the rest, otherwise the path and
+// anything below it.
+type pathRule struct {
+	prefix, why string
+}
+
+// Why a path is refused.
+const (
+	whyLocal    = "is not the packages' tree (it belongs to the administrator, the users or the running system)"
+	whyAccounts = "is the system's account database, kept by useradd and systemd-sysusers (set user and group in the spec instead)"
+	whyPrivs    = "grants privileges (sudo, doas, PAM, polkit, SSH access)"
+	whyLoader   = "is the dynamic linker's configuration, which every program on the system loads"
+	whyCron     = "schedules commands for the whole system (use a systemd timer shipped under /usr/lib/systemd/system instead)"
+	whyStartup  = "runs for every login shell or at every boot"
+	whyInit     = "is the administrator's init configuration (the package generates its own unit and init script)"
+	whyIdentity = "is the system's own configuration (name resolution, mounts, identity)"
+	whyTrust    = "is the package managers' state or their trusted sources and keys"
+)
+
+// systemPaths are refused destinations inside packageTrees: files no
+// distribution package ships, because the system's tools own them or
+// because a file there changes how every other program or user is
+// authenticated, authorised, scheduled or loaded.
+var systemPaths = []pathRule{
+	{"/usr/local/", whyLocal}, {"/var/local/", whyLocal}, {"/var/tmp/", whyLocal}, {"/var/run/", whyLocal},
+	{"/var/lock/", whyLocal}, {"/var/mail/", whyLocal}, {"/var/spool/mail/", whyLocal},
+
+	{"/etc/passwd*", whyAccounts}, {"/etc/shadow*", whyAccounts}, {"/etc/group*", whyAccounts},
+	{"/etc/gshadow*", whyAccounts}, {"/etc/subuid*", whyAccounts}, {"/etc/subgid*", whyAccounts},
+	{"/etc/login.defs", whyAccounts}, {"/etc/shells", whyAccounts}, {"/etc/sysusers.d/", whyAccounts},
+	{"/usr/lib/sysusers.d/", whyAccounts}, {"/lib/sysusers.d/", whyAccounts},
+
+	{"/etc/sudoers*", whyPrivs}, {"/etc/doas*", whyPrivs}, {"/etc/pam.d/", whyPrivs}, {"/etc/pam.conf", whyPrivs},
+	{"/usr/lib/pam.d/", whyPrivs}, {"/etc/security/", whyPrivs}, {"/etc/securetty", whyPrivs},
+	{"/etc/polkit-1/", whyPrivs}, {"/usr/share/polkit-1/", whyPrivs}, {"/etc/ssh/", whyPrivs},
+
+	{"/etc/ld.so*", whyLoader},
+
+	{"/etc/cron*", whyCron}, {"/etc/anacrontab", whyCron}, {"/etc/at.allow", whyCron}, {"/etc/at.deny", whyCron},
+	{"/var/spool/cron/", whyCron},
+
+	{"/etc/profile*", whyStartup}, {"/etc/bash.bashrc", whyStartup}, {"/etc/environment", whyStartup},
+	{"/etc/modules", whyStartup}, {"/etc/modules-load.d/", whyStartup}, {"/etc/modprobe.d/", whyStartup},
+	{"/etc/sysctl.conf", whyStartup}, {"/etc/sysctl.d/", whyStartup},
+
+	{"/etc/systemd/", whyInit}, {"/etc/init.d/", whyInit}, {"/etc/rc.local", whyInit}, {"/etc/rc.d/", whyInit}, {"/etc/rcS.d/", whyInit},
+	{"/etc/rc0.d/", whyInit}, {"/etc/rc1.d/", whyInit}, {"/etc/rc2.d/", whyInit}, {"/etc/rc3.d/", whyInit},
+	{"/etc/rc4.d/", whyInit}, {"/etc/rc5.d/", whyInit}, {"/etc/rc6.d/", whyInit}, {"/etc/inittab", whyInit},
+	{"/etc/init/", whyInit},
+
+	{"/etc/hosts*", whyIdentity}, {"/etc/hostname", whyIdentity}, {"/etc/resolv.conf", whyIdentity},
+	{"/etc/nsswitch.conf", whyIdentity}, {"/etc/fstab", whyIdentity}, {"/etc/machine-id", whyIdentity},
+	{"/etc/os-release", whyIdentity},
+
+	{"/etc/apt/", whyTrust}, {"/etc/dpkg/", whyTrust}, {"/var/lib/dpkg/", whyTrust}, {"/etc/yum.repos.d/", whyTrust},
+	{"/etc/dnf/", whyTrust}, {"/etc/yum/", whyTrust}, {"/etc/pki/", whyTrust}, {"/var/lib/rpm/", whyTrust},
+	{"/usr/lib/sysimage/", whyTrust}, {"/etc/alternatives/", whyTrust}, {"/var/lib/dpkg/alternatives/", whyTrust},
+}
+
+// standardDirs are directories of every system; a file there would replace
+// the directory.
+var standardDirs = []string{
+	"/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec", "/usr/include",
+	"/usr/share", "/usr/share/doc", "/usr/share/man", "/usr/share/licenses", "/usr/src", "/usr/games",
+	"/usr/lib/systemd", "/usr/lib/systemd/system", "/lib/systemd", "/lib/systemd/system", "/usr/lib/tmpfiles.d",
+	"/etc/default", "/etc/logrotate.d", "/var/lib", "/var/log", "/var/cache", "/var/spool", "/var/opt", "/var/backups",
+}
+
+// specialBits are the setuid, setgid and sticky bits of an octal mode.
+const specialBits = 0o7000
+
+// fileRules checks where each package file goes and its mode, beyond the
+// path syntax that pkg checks: dst must be a file inside a tree packages
+// own (packageTrees), not a system file (systemPaths) or a standard
+// directory, not a directory of another entry; mode must not carry the
+// setuid, setgid or sticky bit.
+func (v *validator) fileRules(p *Package) {
+	for i, f := range p.Files {
+		field := fmt.Sprintf("package.files[%d]", i)
+		if f.Mode&specialBits != 0 {
+			v.fail(field+".mode", "%04o: setuid, setgid and sticky bits are refused (a service gets its privileges from its unit and init script, user and group)", uint32(f.Mode))
+		}
+		if !path.IsAbs(f.Dst) || path.Clean(f.Dst) != f.Dst {
+			continue // reported by pkg
+		}
+		if reason := dstProblem(f.Dst); reason != "" {
+			v.fail(field+".dst", "%q %s", f.Dst, reason)
+			continue
+		}
+		for j, g := range p.Files {
+			if j != i && strings.HasPrefix(g.Dst, f.Dst+"/") {
+				v.fail(field+".dst", "%q is a directory of package.files[%d] (%s), it cannot also be a file", f.Dst, j, g.Dst)
+				break
+			}
+		}
+	}
+}
+
+// dstProblem returns why a clean absolute path may not be a package
+// file's destination, or "" when it may.
+func dstProblem(dst string) string {
+	inTree := false
+	for _, t := range packageTrees {
+		inTree = inTree || strings.HasPrefix(dst, t)
+	}
+	if !inTree {
+		return "must be inside " + strings.Join(packageTrees, ", ") + " (the trees packages install into)"
+	}
+	for _, d := range standardDirs {
+		if dst == d {
+			return "is a standard directory; name the file inside it"
+		}
+	}
+	for _, r := range systemPaths {
+		var hit bool
+		switch {
+		case strings.HasSuffix(r.prefix, "/"):
+			hit = strings.HasPrefix(dst, r.prefix)
+		case strings.HasSuffix(r.prefix, "*"):
+			hit = strings.HasPrefix(dst, strings.TrimSuffix(r.prefix, "*"))
+		default:
+			hit = dst == r.prefix || strings.HasPrefix(dst, r.prefix+"/")
+		}
+		if hit {
+			return r.why
+		}
+	}
+	return ""
+}
+
+// shippedPathErrors is CheckPackage's part of these rules: the package
+// ships the environment file (generated, or from package.files), so it
+// must be where a package file may go. A spec that is only rendered may
+// point environment_file anywhere.
+func (s *Spec) shippedPathErrors() Errors {
+	p := s.EnvironmentFile
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return nil // reported by Build
+	}
+	if reason := dstProblem(p); reason != "" {
+		return Errors{{File: s.Source, Field: "environment_file", Reason: fmt.Sprintf("%q %s (the package ships it)", p, reason)}}
+	}
+	return nil
+}
