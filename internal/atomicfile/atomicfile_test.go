@@ -155,8 +155,10 @@ func TestWriteAllRollsBack(t *testing.T) {
 					t.Errorf("%s holds %q, want %q", name, data, want)
 				}
 			}
-			if info, err := os.Stat(filepath.Join(dir, "a.service")); err != nil || info.Mode().Perm() != 0o600 {
-				t.Errorf("a.service after rollback: %v (%v), want mode 0600", err, info.Mode())
+			if info, err := os.Stat(filepath.Join(dir, "a.service")); err != nil {
+				t.Error(err)
+			} else if info.Mode().Perm() != 0o600 {
+				t.Errorf("a.service mode after rollback: %v, want 0600", info.Mode())
 			}
 			assertOnly(t, dir, "a.service", "c.socket")
 		})
