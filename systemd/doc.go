@@ -35,8 +35,12 @@
 // and /etc; private /tmp and /dev; protected kernel tunables, modules,
 // logs, clock, hostname and cgroup tree; the @system-service system calls;
 // Unix, IPv4, IPv6 and netlink sockets only; and writable /var/lib/NAME,
-// /var/log/NAME and /run/NAME (StateDirectory, LogsDirectory,
-// RuntimeDirectory). spec.HardeningStrict adds a read-only file system
+// /var/log/NAME and the pidfile's directory. That directory is the unit's
+// RuntimeDirectory= only when spec.Spec.RuntimeDirectory says it is the
+// service's own (/run/NAME or below it): systemd deletes a
+// RuntimeDirectory= when the service stops, so a shared one (/run,
+// another service's directory) is made writable with ReadWritePaths=
+// instead and never claimed. spec.HardeningStrict adds a read-only file system
 // outside those directories, a hidden /proc, private IPC and mount
 // namespaces, a private user namespace (own user only), no netlink, no
 // writable-executable memory, no @privileged or @resources system calls,
