@@ -16,6 +16,8 @@ func TestDurationBounds(t *testing.T) {
 			"daemon.yaml:3: stop_timeout: must be at most 8760h (one year)"},
 		{"stop_timeout above one year", minimal + "stop_timeout: 8761h\n",
 			"daemon.yaml:3: stop_timeout: must be at most 8760h (one year)"},
+		{"stop_timeout beyond Go", minimal + "stop_timeout: 99999999999h\n",
+			"daemon.yaml:3: stop_timeout: must be at most 8760h (one year)"},
 		{"restart_sec", minimal + "restart_sec: 2562047h\n",
 			"daemon.yaml:3: restart_sec: must be at most 8760h (one year)"},
 		{"watchdog_sec", minimal + "type: notify\nwatchdog_sec: 9000h\n",
