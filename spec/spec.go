@@ -49,7 +49,7 @@ type Spec struct {
 	Type             ServiceType   // never empty
 	PIDFile          string        // absolute path, never in a world-writable or system directory; see RuntimeDirectory
 	User             string        // account to run as; empty means root
-	Group            string        // group to run as; empty means the user's primary group (or root)
+	Group            string        // group to run as; defaults to User; given without User, the program runs as root with this group (generators must apply it)
 	Environment      []EnvVar      // in file order; may be empty
 	EnvironmentFile  string        // absolute path, read by unit and init script when it exists
 	WorkingDirectory string        // absolute path
