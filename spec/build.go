@@ -26,6 +26,20 @@ const (
 	maxNameLen          = 64
 )
 
+// MaxDuration is the longest restart_sec, stop_timeout and watchdog_sec a
+// spec accepts: one year. systemd would take far more (its time spans are
+// 64-bit microseconds), but the LSB init script counts stop_timeout in
+// tenths of a second in shell arithmetic, which is 32 bits wide in some
+// shells (mksh, busybox built without 64-bit math), start-stop-daemon reads
+// its --retry timeout as a C int, and the unit's StartLimitIntervalSec= is
+// ten times restart_sec: one year keeps every one of these far from
+// overflowing (3.2e8 tenths of a second < 2^31). Nothing a service needs
+// waits longer.
+const MaxDuration = 365 * 24 * time.Hour
+
+// maxDurationText is MaxDuration as error messages write it.
+const maxDurationText = "8760h (one year)"
+
 // defaultDependencies is what after and wants default to.
 var defaultDependencies = []string{"network-online.target"}
 
@@ -76,6 +90,63 @@ var ulimitFlags = map[string]string{
 	"cpu":    "-t",
 	"as":     "-v",
 	"nproc":  "-u",
+}
+
+// limitRange is what the kernel, systemd and the init script's shell all
+// accept for one limit: numbers from 0 to max, and "infinity" unless noInf
+// says why not. why explains max in error messages.
+type limitRange struct {
+	max   uint64
+	noInf string // why infinity is refused; empty when it is allowed
+	why   string
+}
+
+// limitRanges holds the limits narrower than defaultLimitRange.
+var limitRanges = map[string]limitRange{
+	// The kernel refuses a hard RLIMIT_NOFILE above fs.nr_open, whose
+	// largest value is 2^31-64 on 64-bit kernels (the host's own setting,
+	// 1048576 by default, applies when the service starts).
+	"nofile": {max: 2147483584, noInf: "the kernel caps open files at fs.nr_open; give a number such as 1048576",
+		why: "the largest fs.nr_open of any kernel"},
+	// RLIMIT_NICE is 20 minus the lowest nice value allowed; systemd reads
+	// 0 to 40 and no infinity.
+	"nice": {max: 40, noInf: "systemd reads 0 to 40 (20 minus the lowest nice value allowed)",
+		why: "20 minus the lowest nice value allowed"},
+	"rtprio": {max: 99, why: "the highest real-time priority"},
+	// systemd turns seconds into 64-bit microseconds.
+	"cpu": {max: math.MaxInt64 / 1_000_000, why: "seconds; systemd counts microseconds in 64 bits"},
+}
+
+// defaultLimitRange: the init script compares limits as the shell's signed
+// 64-bit numbers, and 2^64-1 is RLIM_INFINITY itself.
+var defaultLimitRange = limitRange{max: math.MaxInt64, why: "the init script's shell compares signed 64-bit numbers"}
+
+// checkLimit returns what is wrong with a limit value that matches
+// limitValRE, or "".
+func checkLimit(name, value string) string {
+	r, ok := limitRanges[name]
+	if !ok {
+		r = defaultLimitRange
+	}
+	soft, hard, _ := strings.Cut(value, ":")
+	for _, part := range []string{soft, hard} {
+		if part == "" {
+			continue
+		}
+		if part == "infinity" {
+			if r.noInf != "" {
+				return "cannot be infinity: " + r.noInf
+			}
+			continue
+		}
+		if n, err := strconv.ParseUint(part, 10, 64); err != nil || n > r.max {
+			if r.max < 100 {
+				return fmt.Sprintf("%s must be from 0 to %d (%s)", part, r.max, r.why)
+			}
+			return fmt.Sprintf("%s must be at most %d (%s)", part, r.max, r.why)
+		}
+	}
+	return ""
 }
 
 // limitOrder orders limit values; infinity is the largest.
@@ -320,10 +391,7 @@ func (v *validator) check(s *Spec) {
 		v.fail("type", "%q must be one of simple, exec, notify, forking", s.Type)
 	}
 	if derivedOK(v.cfg.PIDFile) {
-		v.absPath("pidfile", s.PIDFile)
-		if path.Dir(s.PIDFile) == "/" {
-			v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.Name)
-		}
+		v.pidfile(s)
 	}
 	v.account("user", s.User)
 	if v.cfg.Group != "" { // a group defaulted from user repeats user's error
@@ -348,7 +416,10 @@ func (v *validator) check(s *Spec) {
 	if !slices.Contains([]RestartPolicy{RestartNo, RestartOnFailure, RestartAlways}, s.Restart) {
 		v.fail("restart", "%q must be one of no, on-failure, always", s.Restart)
 	}
-	if s.StopTimeout <= 0 {
+	v.duration("restart_sec", s.RestartDelay)
+	v.duration("stop_timeout", s.StopTimeout)
+	v.duration("watchdog_sec", s.WatchdogTimeout)
+	if s.StopTimeout == 0 {
 		v.fail("stop_timeout", "must be greater than 0")
 	}
 	if s.WatchdogTimeout > 0 && s.WatchdogTimeout < time.Second {
@@ -377,10 +448,15 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "unknown limit; known: %s", strings.Join(LimitNames(), ", "))
 			continue
 		}
-		switch {
-		case !limitValRE.MatchString(l.Value):
+		if !limitValRE.MatchString(l.Value) {
 			v.fail(f, "%q must be a number, infinity, or SOFT:HARD", l.Value)
-		case limitOrder(l.Soft()) > limitOrder(l.Hard()):
+			continue
+		}
+		if problem := checkLimit(l.Name, l.Value); problem != "" {
+			v.fail(f, "%s", problem)
+			continue
+		}
+		if limitOrder(l.Soft()) > limitOrder(l.Hard()) {
 			v.fail(f, "soft limit %s exceeds hard limit %s", l.Soft(), l.Hard())
 		}
 	}
@@ -512,6 +588,37 @@ func (v *validator) absPath(field, p string) {
 		v.fail(field, "must not contain control characters or invalid UTF-8")
 	case strings.ContainsAny(p, " \t\"'\\$`%;&|<>*?[]{}()!#~"):
 		v.fail(field, "%q must not contain spaces or shell/systemd special characters", p)
+	}
+}
+
+// pidfile checks where the pidfile is: inside a directory, and not in a
+// directory other users can write or the system manages (see sharedDirs).
+func (v *validator) pidfile(s *Spec) {
+	v.absPath("pidfile", s.PIDFile)
+	if !path.IsAbs(s.PIDFile) || path.Clean(s.PIDFile) != s.PIDFile {
+		return
+	}
+	if path.Dir(s.PIDFile) == "/" {
+		v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.Name)
+		return
+	}
+	dir, why := sharedDir(s.PIDFile)
+	switch {
+	case dir == "":
+	case v.cfg.PIDFile == "":
+		v.fail("name", "%q puts the default pidfile in %s, which %s; choose another name or set pidfile", s.Name, dir, why)
+	default:
+		v.fail("pidfile", "%q is in %s, which %s; use a directory of the service's own such as /run/%s/", s.PIDFile, dir, why, s.Name)
+	}
+}
+
+// duration checks that d lies within 0 and MaxDuration.
+func (v *validator) duration(field string, d time.Duration) {
+	switch {
+	case d < 0:
+		v.fail(field, "must not be negative")
+	case d > MaxDuration:
+		v.fail(field, "must be at most %s", maxDurationText)
 	}
 }
 

@@ -13,6 +13,20 @@
 //		// err is a spec.Errors; each line reads "daemon.yaml:7: exec: must be an absolute path"
 //	}
 //
+// Error lines quote what the user wrote; every character in them that is
+// not printable is escaped (\x1b, \n), so a spec cannot forge error lines
+// or send terminal escapes.
+//
+// Build bounds what would overflow or mislead a generator: durations are
+// at most MaxDuration (one year); each limit stays within what the kernel,
+// systemd and the init script's shell accept (nofile at most 2147483584
+// and never infinity, nice 0 to 40, rtprio 0 to 99, every number at most
+// 2^63-1); a pidfile may not be in a directory other users can write
+// (/tmp, /var/tmp, /dev/shm, /run/lock, /run/user) or that the system
+// manages (/dev, /proc, /sys, /run/systemd, ...). Spec.RuntimeDirectory
+// says whether the pidfile's directory is the service's own, which is the
+// only directory a generator may create, chown or remove for it.
+//
 // The package does not touch the system: it neither checks that exec exists
 // nor looks up users. Values that would reach a shell or a unit file are
 // either representable by the generators' quoting or rejected here.

@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"strings"
+
+	"github.com/daemonctl/daemonctl/internal/textesc"
 )
 
 // Error is one problem in a spec, located by file, line and field.
@@ -19,21 +21,27 @@ type Error struct {
 // works for a missing spec file.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Error formats the problem as "file:line: field: reason".
+// Error formats the problem as "file:line: field: reason", on one line.
+// File, Field and Reason may quote what the user wrote (a key, a value, a
+// path), so every character in them that is not printable (control bytes,
+// newlines, invalid UTF-8, bidirectional overrides) is written as a Go
+// escape such as \x1b or \n: a spec cannot add lines to the message or
+// send escape sequences to the terminal. This is the one place where spec
+// errors are made safe to print.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
-		b.WriteString(e.File)
+		b.WriteString(textesc.Escape(e.File))
 		if e.Line > 0 {
 			fmt.Fprintf(&b, ":%d", e.Line)
 		}
 		b.WriteString(": ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		b.WriteString(textesc.Escape(e.Field))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Reason)
+	b.WriteString(textesc.Escape(e.Reason))
 	return b.String()
 }
 
@@ -42,7 +50,8 @@ func (e *Error) Error() string {
 // as a non-nil error.
 type Errors []*Error
 
-// Error joins the problems, one per line.
+// Error joins the problems, one per line; each line is escaped as
+// (*Error).Error describes, so the message has exactly len(errs) lines.
 func (errs Errors) Error() string {
 	lines := make([]string, len(errs))
 	for i, e := range errs {

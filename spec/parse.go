@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -369,6 +370,9 @@ func (p *parser) duration(dst **time.Duration) keyHandler {
 	}
 }
 
+// durationRE is the syntax of a Go duration without a sign.
+var durationRE = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
+
 // parseDuration accepts a Go duration ("1.5s", "2m") or a bare 0.
 func parseDuration(v string) (time.Duration, error) {
 	if v == "0" {
@@ -376,6 +380,9 @@ func parseDuration(v string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
+		if durationRE.MatchString(v) { // well formed, so too long for a time.Duration
+			return 0, fmt.Errorf("must be at most %s", maxDurationText)
+		}
 		return 0, fmt.Errorf("%q is not a Go duration (like 1s, 500ms, 2m)", v)
 	}
 	if d < 0 {

@@ -47,16 +47,16 @@ type Spec struct {
 	Exec             string        // absolute, clean path of the program
 	Args             []string      // arguments passed verbatim; may be empty; no NUL bytes
 	Type             ServiceType   // never empty
-	PIDFile          string        // absolute path
+	PIDFile          string        // absolute path, never in a world-writable or system directory; see RuntimeDirectory
 	User             string        // account to run as; empty means root
-	Group            string        // group to run as; empty means the user's primary group (or root)
+	Group            string        // group to run as; defaults to User; given without User, the program runs as root with this group (generators must apply it)
 	Environment      []EnvVar      // in file order; may be empty
 	EnvironmentFile  string        // absolute path, read by unit and init script when it exists
 	WorkingDirectory string        // absolute path
 	Restart          RestartPolicy // never empty
-	RestartDelay     time.Duration // >= 0
-	StopTimeout      time.Duration // > 0; SIGKILL follows
-	WatchdogTimeout  time.Duration // 0 means no watchdog
+	RestartDelay     time.Duration // 0 to MaxDuration
+	StopTimeout      time.Duration // > 0 and <= MaxDuration; SIGKILL follows
+	WatchdogTimeout  time.Duration // 0 means no watchdog; else 1s to MaxDuration
 	ReloadSignal     string        // signal name without the SIG prefix, e.g. "HUP"
 	After            []string      // systemd unit names; may be empty
 	Wants            []string      // systemd unit names; may be empty
@@ -98,8 +98,14 @@ type Listen struct {
 
 // Limit is one resource limit.
 type Limit struct {
-	Name  string // spec name, e.g. "nofile"; see LimitNames
-	Value string // "infinity", "N" or "SOFT:HARD" (each a number or "infinity")
+	Name string // spec name, e.g. "nofile"; see LimitNames
+	// Value is "infinity", "N" or "SOFT:HARD" (each a decimal number or
+	// "infinity", soft not above hard), in the kernel's units (bytes,
+	// seconds for cpu, microseconds for rttime). Each number is at most
+	// 2^63-1 and within the limit's own range
+	// (nofile at most 2147483584 and never infinity, nice 0 to 40, rtprio
+	// 0 to 99, cpu at most 9223372036854 seconds).
+	Value string
 }
 
 // Package is the packaging metadata of a spec.

@@ -224,7 +224,7 @@ func TestErrors(t *testing.T) {
 		{"limits not map", minimal + "limits: 5\n", "daemon.yaml:3: limits: must be a mapping like {nofile: 65536}, not a scalar"},
 		{"limit unknown", minimal + "limits:\n  files: 5\n", "daemon.yaml:4: limits.files: unknown limit; known: as, core"},
 		{"limit value", minimal + "limits:\n  nofile: lots\n", `daemon.yaml:4: limits.nofile: "lots" must be a number, infinity, or SOFT:HARD`},
-		{"limit soft above hard", minimal + "limits:\n  nofile: \"infinity:1024\"\n", "daemon.yaml:4: limits.nofile: soft limit infinity exceeds hard limit 1024"},
+		{"limit soft above hard", minimal + "limits:\n  core: \"infinity:1024\"\n", "daemon.yaml:4: limits.core: soft limit infinity exceeds hard limit 1024"},
 		{"hardening", minimal + "hardening: max\n", `daemon.yaml:3: hardening: "max" must be one of strict, default, off`},
 		{"package not map", minimal + "package: 1\n", "daemon.yaml:3: package: must be a mapping, not a scalar"},
 		{"version", minimal + "package:\n  version: v1\n", `daemon.yaml:4: package.version: "v1" must start with a digit`},

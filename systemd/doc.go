@@ -35,8 +35,13 @@
 // and /etc; private /tmp and /dev; protected kernel tunables, modules,
 // logs, clock, hostname and cgroup tree; the @system-service system calls;
 // Unix, IPv4, IPv6 and netlink sockets only; and writable /var/lib/NAME,
-// /var/log/NAME and /run/NAME (StateDirectory, LogsDirectory,
-// RuntimeDirectory). spec.HardeningStrict adds a read-only file system
+// /var/log/NAME and the pidfile's directory. That directory is the unit's
+// RuntimeDirectory= only when spec.Spec.RuntimeDirectory says it is the
+// service's own (/run/NAME or below it): systemd deletes a
+// RuntimeDirectory= when the service stops, so any other directory
+// (another service's under /run, one outside /run) is never claimed but
+// made writable with ReadWritePaths=; a pidfile directly in /run gets
+// neither. spec.HardeningStrict adds a read-only file system
 // outside those directories, a hidden /proc, private IPC and mount
 // namespaces, a private user namespace (own user only), no netlink, no
 // writable-executable memory, no @privileged or @resources system calls,

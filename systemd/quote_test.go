@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -99,6 +100,11 @@ func TestFormatDuration(t *testing.T) {
 		{90 * time.Second, "1min 30s"},
 		{time.Hour + time.Second, "1h 1s"},
 		{49 * time.Hour, "49h"},
+		// Near the largest Go duration, rounding up used to overflow into
+		// a negative count and an empty value.
+		{math.MaxInt64, "2562047h 47min 16s 854ms 776us"},
+		{math.MaxInt64 - 999, "2562047h 47min 16s 854ms 775us"},
+		{math.MinInt64, "0"},
 	} {
 		if got := formatDuration(tt.in); got != tt.want {
 			t.Errorf("formatDuration(%v) = %q, want %q", tt.in, got, tt.want)

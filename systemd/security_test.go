@@ -135,7 +135,7 @@ func TestHardeningSettings(t *testing.T) {
 		rootDefault[k] = v
 	}
 	delete(rootDefault, "AmbientCapabilities")
-	rootDefault["CapabilityBoundingSet"] = []string{"~" + newHardeningView(&spec.Spec{}, "/run/x").RootDeniedCapabilities}
+	rootDefault["CapabilityBoundingSet"] = []string{"~" + newHardeningView(&spec.Spec{}, "/run/x", true).RootDeniedCapabilities}
 	want["default-root"] = rootDefault
 	rootStrict := map[string][]string{}
 	for k, v := range strict {

@@ -212,7 +212,7 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 		After:              escapeAll(s.After),
 		Wants:              escapeAll(s.Wants),
 		Requires:           escapeAll(s.Requires),
-		StartLimitInterval: formatDuration(max(minStartLimitInterval, 10*s.RestartDelay)),
+		StartLimitInterval: formatDuration(max(minStartLimitInterval, scaleDuration(s.RestartDelay, 10))),
 		StartLimitBurst:    startLimitBurst,
 		Type:               string(s.Type),
 		User:               s.User,
@@ -235,11 +235,14 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 	if s.Type == spec.TypeForking {
 		v.PIDFile = escapeSpecifiers(pidfile)
 	}
-	pidDir := path.Dir(pidfile)
-	if rel, ok := strings.CutPrefix(pidDir, "/run/"); ok {
+	// Only the service's own directory may be RuntimeDirectory=: systemd
+	// creates it, chowns it to User= and deletes it when the service
+	// stops, which would wreck a shared one such as /run/lock.
+	runDir := s.RuntimeDirectory()
+	if rel, ok := strings.CutPrefix(runDir, "/run/"); ok {
 		v.RuntimeDirectory = escapeSpecifiers(rel)
 		for _, l := range s.Listen {
-			if l.Network == spec.NetworkUnix && under(l.Path, pidDir) {
+			if l.Network == spec.NetworkUnix && under(l.Path, runDir) {
 				v.RuntimeDirectoryPreserve = "yes"
 			}
 		}
@@ -254,12 +257,14 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 	if len(s.Listen) > 0 {
 		v.Socket = s.Name + ".socket"
 	}
-	v.Hardening = newHardeningView(s, pidDir)
+	v.Hardening = newHardeningView(s, path.Dir(pidfile), runDir != "")
 	return v, nil
 }
 
 // newHardeningView decides the sandbox details that depend on the spec.
-func newHardeningView(s *spec.Spec, pidDir string) hardeningView {
+// pidDir is the pidfile's directory; ownRunDir says it is the service's
+// RuntimeDirectory=, which systemd makes writable itself.
+func newHardeningView(s *spec.Spec, pidDir string, ownRunDir bool) hardeningView {
 	h := hardeningView{
 		Level:           string(s.Hardening),
 		Default:         s.Hardening == spec.HardeningDefault || s.Hardening == spec.HardeningStrict,
@@ -293,7 +298,7 @@ func newHardeningView(s *spec.Spec, pidDir string) hardeningView {
 		// netlink; only strict assumes the daemon never does.
 		h.AddressFamilies += " AF_NETLINK"
 	}
-	if !strings.HasPrefix(pidDir, "/run/") && pidDir != "/run" {
+	if !ownRunDir && pidDir != "/run" {
 		h.ReadWritePaths = append(h.ReadWritePaths, "-"+escapeSpecifiers(pidDir))
 	}
 	return h

@@ -12,6 +12,7 @@ import (
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
 	"github.com/daemonctl/daemonctl/internal/cli"
+	"github.com/daemonctl/daemonctl/internal/textesc"
 	"github.com/daemonctl/daemonctl/spec"
 )
 
@@ -68,8 +69,42 @@ func (r *lintReport) fail(format string, args ...any) {
 	r.failures++
 	r.line("FAIL   ", format, args...)
 }
+
+// line writes one entry of the report. Every string and error argument is
+// escaped (textesc): the spec's path and the checkers' output, which quotes
+// the generated files and so the spec's values, cannot add lines or send
+// terminal escapes. A block argument prints as several lines.
 func (r *lintReport) line(tag, format string, args ...any) {
+	for i, a := range args {
+		switch a := a.(type) {
+		case block:
+			args[i] = a.String()
+		case string:
+			args[i] = textesc.Escape(a)
+		case error:
+			args[i] = textesc.Escape(a.Error())
+		}
+	}
 	r.out.WriteString(tag + fmt.Sprintf(format, args...) + "\n")
+}
+
+// block is a checker's output: each line is escaped (tabs, which quoted
+// script lines are full of, become spaces first) and the lines after the
+// first are indented under the report's tag column.
+type block []string
+
+// outputBlock splits a checker's output into lines, without the blank
+// ones at either end.
+func outputBlock(out []byte) block {
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
+func (b block) String() string {
+	lines := make([]string, len(b))
+	for i, l := range b {
+		lines[i] = textesc.Escape(strings.ReplaceAll(l, "\t", "    "))
+	}
+	return strings.Join(lines, "\n         ")
 }
 
 func runLint(ctx context.Context, opts *lintOptions, stdio cli.Stdio) error {
@@ -135,9 +170,9 @@ func lintUnits(ctx context.Context, tools toolRunner, report *lintReport, s *spe
 		}
 		switch {
 		case len(findings) > 0:
-			report.fail("systemd-analyze verify %s:\n         %s", u.Name, strings.Join(findings, "\n         "))
+			report.fail("systemd-analyze verify %s:\n         %s", u.Name, block(findings))
 		case err != nil && !missingExec:
-			report.fail("systemd-analyze verify %s: %v: %s", u.Name, err, strings.TrimSpace(string(out)))
+			report.fail("systemd-analyze verify %s: %v: %s", u.Name, err, outputBlock(out))
 		case missingExec:
 			report.ok("systemd-analyze verify %s (%s is not installed here; not checked)", u.Name, s.Exec)
 		default:
@@ -152,7 +187,7 @@ func lintScript(ctx context.Context, tools toolRunner, report *lintReport, scrip
 	if _, err := tools.lookPath("shellcheck"); err != nil {
 		report.skip("shellcheck: shellcheck is not installed")
 	} else if out, err := tools.run(ctx, "shellcheck", "-s", "sh", script); err != nil {
-		report.fail("shellcheck %s:\n%s", name, strings.TrimRight(string(out), "\n"))
+		report.fail("shellcheck %s:\n         %s", name, outputBlock(out))
 	} else {
 		report.ok("shellcheck -s sh %s", name)
 	}
@@ -163,7 +198,7 @@ func lintScript(ctx context.Context, tools toolRunner, report *lintReport, scrip
 		}
 		args := append(shell[1:], "-n", script)
 		if out, err := tools.run(ctx, shell[0], args...); err != nil {
-			report.fail("%s -n %s: %s", strings.Join(shell, " "), name, strings.TrimSpace(string(out)))
+			report.fail("%s -n %s: %s", strings.Join(shell, " "), name, outputBlock(out))
 		} else {
 			report.ok("%s -n %s", strings.Join(shell, " "), name)
 		}

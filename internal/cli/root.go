@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/daemonctl/daemonctl/internal/textesc"
 )
 
 // Stdio is the set of streams a command reads and writes.
@@ -39,25 +41,56 @@ func Execute(ctx context.Context, args []string, stdio Stdio, build ...CommandFa
 }
 
 // report prints a command's error the way every command does and returns
-// the process exit code.
+// the process exit code. Every line is escaped (textesc): an error quoting
+// a path, a flag or a spec value cannot add lines or send terminal escapes.
 func report(err error, stdio Stdio) int {
 	code := exitCode(err)
 	var exitErr *ExitError
 	var usageErr *UsageError
-	switch msg := ""; {
+	switch {
 	case err == nil:
 	case errors.As(err, &exitErr):
-		// Printed as is: a bad spec's lines must read file:line: field: reason.
-		if msg = strings.TrimSpace(err.Error()); msg != "" {
-			fmt.Fprintln(stdio.Err, msg)
+		// Printed without a prefix: a bad spec's lines must read
+		// file:line: field: reason.
+		for _, line := range errorLines(err) {
+			fmt.Fprintln(stdio.Err, line)
 		}
 	default:
-		fmt.Fprintln(stdio.Err, "daemonctl: "+strings.TrimSpace(err.Error()))
+		for _, line := range errorLines(err) {
+			fmt.Fprintln(stdio.Err, "daemonctl: "+line)
+		}
 		if errors.As(err, &usageErr) {
 			fmt.Fprintln(stdio.Err, "Run 'daemonctl --help' for usage.")
 		}
 	}
 	return code
+}
+
+// errorLines returns the lines to print for err, each escaped: one line
+// per error when err is only a list of errors (spec.Errors, errors.Join),
+// else one line. It returns nothing for an empty message.
+func errorLines(err error) []string {
+	msg := strings.TrimSpace(err.Error())
+	if msg == "" {
+		return nil
+	}
+	var list interface {
+		error
+		Unwrap() []error
+	}
+	if !errors.As(err, &list) || strings.TrimSpace(list.Error()) != msg {
+		return []string{textesc.Escape(msg)}
+	}
+	var lines []string
+	for _, e := range list.Unwrap() {
+		if e == nil {
+			continue
+		}
+		if line := strings.TrimSpace(e.Error()); line != "" {
+			lines = append(lines, textesc.Escape(line))
+		}
+	}
+	return lines
 }
 
 func newRootCmd(stdio Stdio, build []CommandFactory) *cobra.Command {
