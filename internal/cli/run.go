@@ -85,9 +85,10 @@ restart".
 
 --stdout and --stderr are appended to. A file run creates (0640) is given to
 --user; an existing one is taken as it is. run refuses a log path that is a
-symbolic link, a FIFO, a socket, a directory, a file with more than one hard
-link or a file owned by another user than root and --user: the log's
-directory may belong to --user, the directories above it must be root's.
+symbolic link, a FIFO, a socket, a directory, a device not owned by root
+(/dev/null is fine), a file with more than one hard link or a file owned by
+another user than root and --user: the log's directory may belong to --user,
+the directories above it must be root's.
 
 Without --daemon, run replaces itself with PROG (or with the angel when
 --keepalive is given) in the foreground.`,
