@@ -75,8 +75,12 @@ type Config struct {
 	Umask int
 	// LogFile, when not "", receives standard output and standard error
 	// (so also the Logger's lines and panics); it is created (0640, owned
-	// by User) and reopened on SIGHUP (appended to, never truncated; the
-	// old file is kept when the path cannot be opened). "" keeps standard
+	// by User) and reopened on SIGHUP (appended to, never truncated, never
+	// chowned; the old file is kept when the path cannot be opened). It is
+	// opened by logfile.Open: a symbolic link, a FIFO, a socket, a device
+	// not owned by root, a file with more than one link or of another user
+	// than root and User at the path
+	// fails the start (and is not taken at a reopen). "" keeps standard
 	// error in the foreground and means /dev/null in classic mode. When
 	// User cannot create files in its directory, the daemon cannot make a
 	// new log after a rename: rotate with logrotate's create (owned by

@@ -25,6 +25,8 @@
 // otherwise logrotate must make it ("create MODE USER GROUP") or use
 // copytruncate, and Run logs a warning saying so at start. When the log
 // cannot be reopened, the daemon logs one error and keeps the old file.
+// Opening and reopening go through package logfile: a symbolic link, a
+// hard link, a FIFO or another user's file at the log's path is refused.
 // SIGUSR1 and SIGUSR2 call their hooks. In classic
 // mode SIGTTOU, SIGTTIN and SIGTSTP are ignored.
 //

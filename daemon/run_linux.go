@@ -14,6 +14,7 @@ import (
 
 	"github.com/daemonctl/daemonctl/daemon/angel"
 	"github.com/daemonctl/daemonctl/daemon/detach"
+	"github.com/daemonctl/daemonctl/daemon/logfile"
 	"github.com/daemonctl/daemonctl/daemon/logging"
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
 	"github.com/daemonctl/daemonctl/daemon/privdrop"
@@ -343,7 +344,10 @@ type logFile struct {
 	path string
 }
 
-// open creates the log file (owned by cred) and points fds 1 and 2 at it.
+// open opens (or creates, owned by cred) the log file and points fds 1 and
+// 2 at it. It runs as root before the privilege drop, in a directory the
+// daemon's user may own: package logfile refuses what that user may have
+// planted there.
 func (l *logFile) open(cred *syscall.Credential) error {
 	if l.path == "" {
 		return nil
@@ -353,17 +357,7 @@ func (l *logFile) open(cred *syscall.Credential) error {
 		return fmt.Errorf("daemon: log file: %w", err)
 	}
 	l.path = abs
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOCTTY, 0o640)
-	if err != nil {
-		return fmt.Errorf("daemon: log file: %w", err)
-	}
-	defer f.Close()
-	if cred != nil {
-		if err := f.Chown(int(cred.Uid), int(cred.Gid)); err != nil {
-			return fmt.Errorf("daemon: log file: %w", err)
-		}
-	}
-	return redirect(f)
+	return l.redirect(cred)
 }
 
 // checkRotatable runs after the privilege drop and logs one warning when
@@ -388,22 +382,27 @@ func (l *logFile) checkRotatable(logger *slog.Logger, user string, cred *syscall
 
 // reopen opens the path again and points fds 1 and 2 at it: the new file
 // logrotate made after renaming the old one, or the same file again. An
-// existing file is appended to, never truncated. When the path cannot be
-// opened (a renamed log in a directory the daemon's user cannot create files
-// in, with no new file made for it), fds 1 and 2 keep the old file.
+// existing file is appended to, never truncated, and refused on the same
+// grounds as at start (a symbolic link swapped in between two rotations).
+// When the path cannot be opened (a renamed log in a directory the
+// daemon's user cannot create files in, with no new file made for it), fds
+// 1 and 2 keep the old file. It runs after the privilege drop, so a file it
+// creates is the daemon user's already.
 func (l *logFile) reopen() error {
 	if l.path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOCTTY, 0o640)
-	if err != nil {
-		return fmt.Errorf("daemon: reopen log: %w", err)
-	}
-	defer f.Close()
-	return redirect(f)
+	return l.redirect(nil)
 }
 
-func redirect(f *os.File) error {
+// redirect opens the log (owner: see logfile.Open) and points fds 1 and 2
+// at it.
+func (l *logFile) redirect(owner *syscall.Credential) error {
+	f, err := logfile.Open(l.path, owner)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	defer f.Close()
 	for _, fd := range []int{1, 2} {
 		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
 			return fmt.Errorf("daemon: log file: %w", err)

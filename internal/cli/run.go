@@ -13,6 +13,7 @@ import (
 
 	"github.com/daemonctl/daemonctl/daemon/angel"
 	"github.com/daemonctl/daemonctl/daemon/detach"
+	"github.com/daemonctl/daemonctl/daemon/logfile"
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
 	"github.com/daemonctl/daemonctl/daemon/privdrop"
 	"github.com/daemonctl/daemonctl/daemon/readiness"
@@ -81,6 +82,13 @@ behind: the angel's lock is never inherited. With --keepalive a supervisor
 limit, forwards TERM/INT/HUP/USR1/USR2, and holds the pidfile with its own pid:
 stop and reload must reach the angel, which knows that TERM means "do not
 restart".
+
+--stdout and --stderr are appended to. A file run creates (0640) is given to
+--user; an existing one is taken as it is. run refuses a log path that is a
+symbolic link, a FIFO, a socket, a directory, a device not owned by root
+(/dev/null is fine), a file with more than one hard link or a file owned by
+another user than root and --user: the log's directory may belong to --user,
+the directories above it must be root's.
 
 Without --daemon, run replaces itself with PROG (or with the angel when
 --keepalive is given) in the foreground.`,
@@ -345,33 +353,30 @@ func runForeground(opts runOptions, path string, cred *syscall.Credential, out, 
 	return execInPlace(path, opts.args, os.Environ(), opts.chdir, files)
 }
 
-// openLogs opens the --stdout/--stderr files for appending (0640, chowned
-// to the daemon's user so that it can reopen them). An empty name gives
-// nil (the default). The same name for both shares one descriptor.
+// openLogs opens the --stdout/--stderr files for appending through
+// logfile.Open: a file it creates is given to the daemon's user so that the
+// program can reopen it; an existing one is appended to as it is; what the
+// user may have planted in a directory it owns (a link, a FIFO, another
+// user's file) is refused. An empty name gives nil (the default). The same
+// name for both shares one descriptor.
 func openLogs(stdout, stderr string, cred *syscall.Credential) (out, errf *os.File, err error) {
-	open := func(name string) (*os.File, error) {
+	open := func(flag, name string) (*os.File, error) {
 		if name == "" {
 			return nil, nil
 		}
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOCTTY, 0o640)
+		f, err := logfile.Open(name, cred)
 		if err != nil {
-			return nil, fmt.Errorf("run: %w", err)
-		}
-		if cred != nil {
-			if err := f.Chown(int(cred.Uid), int(cred.Gid)); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("run: %w", err)
-			}
+			return nil, fmt.Errorf("run: %s: %w", flag, err)
 		}
 		return f, nil
 	}
-	if out, err = open(stdout); err != nil {
+	if out, err = open("--stdout", stdout); err != nil {
 		return nil, nil, err
 	}
 	if stderr == stdout {
 		return out, out, nil
 	}
-	if errf, err = open(stderr); err != nil {
+	if errf, err = open("--stderr", stderr); err != nil {
 		closeAll(out)
 		return nil, nil, err
 	}

@@ -26,6 +26,12 @@ func TestRuntimeCommandCodes(t *testing.T) {
 	if err := os.Mkdir(notAFile, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// A symbolic link at a log path is not followed (test/runtime has the
+	// attacks by another user).
+	logTarget, logLink := filepath.Join(dir, "target.log"), filepath.Join(dir, "link.log")
+	if err := os.Symlink(logTarget, logLink); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args      []string
 		code      int
@@ -39,6 +45,7 @@ func TestRuntimeCommandCodes(t *testing.T) {
 		{[]string{"run", "--daemon", "--user", "no-such-user-daemonctl", "--", "true"}, ExitFailure, "", "no-such-user-daemonctl"},
 		{[]string{"run", "--daemon", "--chdir", filepath.Join(dir, "nonexistent"), "--", "true"}, ExitFailure, "", "--chdir: stat " + filepath.Join(dir, "nonexistent") + ": no such file"},
 		{[]string{"run", "--daemon", "--keepalive", "--chdir", stale, "--", "true"}, ExitFailure, "", "--chdir: " + stale + " is not a directory"},
+		{[]string{"run", "--daemon", "--stdout", logLink, "--", "true"}, ExitFailure, "", "run: --stdout: logfile: unsafe log file: " + logLink + " is a symbolic link"},
 		{[]string{"status"}, ExitUsage, "", "--pidfile is required"},
 		{[]string{"status", "--pidfile", absent}, statusStopped, "not running", ""},
 		{[]string{"status", "--pidfile", stale}, statusDead, "dead", ""},
@@ -59,6 +66,9 @@ func TestRuntimeCommandCodes(t *testing.T) {
 		if code != c.code || !strings.Contains(out.String(), c.out) || !strings.Contains(errOut.String(), c.diag) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d, %q, %q", c.args, code, out.String(), errOut.String(), c.code, c.out, c.diag)
 		}
+	}
+	if _, err := os.Lstat(logTarget); err == nil {
+		t.Errorf("run created %s through the link %s", logTarget, logLink)
 	}
 }
 
