@@ -79,7 +79,7 @@ func runAttacker() int {
 // and malformed pids.
 func hostileContents(sentinel string) []string {
 	return []string{
-		sentinel, sentinel + "\n", "1", "1\n", "-1", "0", "", " " + sentinel, sentinel + " ",
+		"1", sentinel, sentinel + "\n", "1\n", "-1", "0", "", " " + sentinel, sentinel + " ",
 		sentinel + "\n456\n", "0" + sentinel, "99999999999999999999", "-" + sentinel,
 	}
 }
@@ -212,44 +212,50 @@ func TestHostilePidfile(t *testing.T) {
 	for _, sc := range attackScenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			a := newAttackFixture(t, sc)
-			pf := a.lc.f.pidfile
-			for _, c := range hostileContents(a.sentinel) {
-				if err := os.WriteFile(pf, []byte(c), 0o644); err != nil {
-					t.Fatal(err)
+			t.Run("pids", func(t *testing.T) {
+				a := newAttackFixture(t, sc)
+				pf := a.lc.f.pidfile
+				for _, c := range hostileContents(a.sentinel) {
+					if err := os.WriteFile(pf, []byte(c), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Chown(pf, nobodyID, nobodyID); err != nil {
+						t.Fatal(err)
+					}
+					a.want("status", 1)
+					a.want("reload", 7)
+					a.want("try-restart", 0)
+					a.want("stop", 0)
+					if _, err := os.Lstat(pf); !os.IsNotExist(err) {
+						t.Fatalf("pidfile %q left after stop: %v", c, err)
+					}
+					a.check()
 				}
-				if err := os.Chown(pf, nobodyID, nobodyID); err != nil {
-					t.Fatal(err)
+			})
+			t.Run("special", func(t *testing.T) {
+				a := newAttackFixture(t, sc)
+				pf := a.lc.f.pidfile
+				plant := map[string]func() error{
+					"fifo":     func() error { return unix.Mkfifo(pf, 0o666) },
+					"symlink":  func() error { return os.Symlink(a.target, pf) },
+					"dangling": func() error { return os.Symlink(a.absent, pf) },
 				}
-				a.want("status", 1)
-				a.want("reload", 7)
-				a.want("try-restart", 0)
-				a.want("stop", 0)
-				if _, err := os.Lstat(pf); !os.IsNotExist(err) {
-					t.Fatalf("pidfile %q left after stop: %v", c, err)
+				for _, kind := range []string{"fifo", "symlink", "dangling"} {
+					if err := plant[kind](); err != nil {
+						t.Fatal(err)
+					}
+					a.want("status", 1)
+					a.want("stop", 0)
+					if err := plant[kind](); err != nil {
+						t.Fatal(err)
+					}
+					a.want("start", 0)
+					a.want("status", 0)
+					a.want("stop", 0)
+					a.want("status", 3)
+					a.check()
 				}
-				a.check()
-			}
-			plant := map[string]func() error{
-				"fifo":     func() error { return unix.Mkfifo(pf, 0o666) },
-				"symlink":  func() error { return os.Symlink(a.target, pf) },
-				"dangling": func() error { return os.Symlink(a.absent, pf) },
-			}
-			for _, kind := range []string{"fifo", "symlink", "dangling"} {
-				if err := plant[kind](); err != nil {
-					t.Fatal(err)
-				}
-				a.want("status", 1)
-				a.want("stop", 0)
-				if err := plant[kind](); err != nil {
-					t.Fatal(err)
-				}
-				a.want("start", 0)
-				a.want("status", 0)
-				a.want("stop", 0)
-				a.want("status", 3)
-				a.check()
-			}
+			})
 		})
 	}
 }

@@ -138,15 +138,17 @@ is_ours() {
 # may belong to the service account, which can put a symlink or a FIFO
 # there at any moment: GNU dd opens it without following a symlink and
 # without waiting for a FIFO's writer. Elsewhere (busybox) the file was
-# checked to be a regular file just before.
+# checked to be a regular file just before. Run probe_dd first, outside
+# the command substitution, so that its answer is kept.
 DD_SAFE=
-read_pidfile() {
-	if [ -z "$DD_SAFE" ]; then
-		DD_SAFE=0
-		if dd if=/dev/null of=/dev/null iflag=nofollow,nonblock count=0 2>/dev/null; then
-			DD_SAFE=1
-		fi
+probe_dd() {
+	[ -z "$DD_SAFE" ] || return 0
+	DD_SAFE=0
+	if dd if=/dev/null of=/dev/null iflag=nofollow,nonblock count=0 2>/dev/null; then
+		DD_SAFE=1
 	fi
+}
+read_pidfile() {
 	if [ "$DD_SAFE" = 1 ]; then
 		dd if="$PIDFILE" iflag=nofollow,nonblock bs=64 count=1 2>/dev/null
 	else
@@ -164,6 +166,7 @@ pid_status() {
 	[ -e "$PIDFILE" ] || [ -L "$PIDFILE" ] || return 3
 	{ [ -f "$PIDFILE" ] && [ ! -L "$PIDFILE" ]; } || return 1
 	[ -r "$PIDFILE" ] || return 4
+	probe_dd
 	PID=$(read_pidfile)
 	case $PID in
 	'' | 0* | *[!0-9]*)
@@ -190,8 +193,8 @@ wait_gone() {
 }
 
 # wait_started LAUNCHER: wait until the pidfile names a running copy of
-# $DAEMON; fails early once the launcher exited without a pidfile, or the
-# process named in the pidfile is gone. A program we put in the background
+# $DAEMON; fails early once the launcher (which becomes the program, or stays
+# its parent) exited, or the process named in the pidfile is gone. A program we put in the background
 # is looked at once more a nap later: one that exits at once (bad
 # configuration) was still alive at the first look.
 wait_started() {
@@ -205,7 +208,7 @@ wait_started() {
 		fi
 		if [ -n "$PID" ]; then
 			alive "$PID" || return 1
-		elif [ -n "$1" ] && ! alive "$1" && [ ! -e "$PIDFILE" ]; then
+		elif [ -n "$1" ] && ! alive "$1"; then
 			return 1
 		fi
 		nap
