@@ -130,8 +130,8 @@ func scenarios(t *testing.T) []scenario {
 	busybox := []string{"sh=/bin/busybox", "sleep=/bin/busybox", "readlink=/bin/busybox", "head=/bin/busybox",
 		"tr=/bin/busybox", "sed=/bin/busybox", "grep=/bin/busybox", "id=/bin/busybox",
 		"rm=/bin/busybox", "setsid=/bin/busybox", "cat=/bin/busybox", "start-stop-daemon=/bin/busybox",
-		"setpriv=/bin/busybox", "mkdir=/bin/busybox", "chown=/bin/busybox", "chmod=/bin/busybox"}
-	common := []string{"sh=/bin/dash", "sleep", "readlink", "head", "tr", "sed", "grep", "install", "id", "rm", "setsid", "cat"}
+		"setpriv=/bin/busybox", "mkdir=/bin/busybox", "chown=/bin/busybox", "chmod=/bin/busybox", "dd=/bin/busybox"}
+	common := []string{"sh=/bin/dash", "sleep", "readlink", "head", "tr", "sed", "grep", "id", "rm", "setsid", "cat", "dd", "mkdir", "chown"}
 	noSSD := []string{"DAEMONCTL_NO_SSD=1", "DAEMONCTL_NO_LSB=1"}
 	return []scenario{
 		{name: "dash/ssd", shell: []string{"dash"}, user: "nobody"},

@@ -17,17 +17,31 @@
 // no reload signal and 7 when the program is not running.
 //
 // On Debian-family systems it starts and stops through dpkg's
-// start-stop-daemon (--background --make-pidfile for programs that do not
-// fork, --chuid, --retry TERM/stop_timeout/KILL/5). Elsewhere (RHEL family,
-// busybox) it falls back to plain sh: it switches to the service account with
+// start-stop-daemon (--background for programs that do not fork, --chuid,
+// --notify-await, and --stop --pid with --retry TERM/stop_timeout/KILL/5);
+// start-stop-daemon is never handed the pidfile, which it would read
+// through a symlink or wait on as a FIFO. Elsewhere (RHEL family, busybox) it
+// falls back to plain sh: it switches to the service account with
 // util-linux setpriv, else runuser, else su (busybox has no runuser and its
 // setpriv cannot change uid; su cannot pick a group other than the user's
-// primary one), detaches the program with setsid and has the process write
-// its own pid just before it becomes the program, and stops with TERM,
-// stop_timeout, then KILL. Either way a pidfile counts only when its process
-// is alive, not a zombie, and runs the spec's exec (/proc/PID/exe, ignoring
-// the " (deleted)" an upgrade leaves, or the command line for #! scripts), so
-// a reused pid is never signalled.
+// primary one), detaches the program with setsid and stops with TERM,
+// stop_timeout, then KILL. A group without a user runs the program as root
+// with that group (setpriv --init-groups, start-stop-daemon --chuid
+// root:GROUP, runuser -g), as the systemd unit does.
+//
+// The pidfile's directory, when the script creates it, belongs to the
+// service account, so the script treats everything in it as hostile: the
+// pid is written by the process itself after the switch to the account,
+// just before it becomes the program (never by root); root reads the
+// pidfile only when it is a regular file and not a symlink, with GNU dd's
+// nofollow and nonblock flags where dd has them, so a FIFO never blocks it;
+// root only unlinks there, and creates the directory with mkdir and chown
+// -h, never recursing. A pidfile counts only when it holds one line of
+// digits naming a pid above 1 whose process is alive, not a zombie, runs
+// the spec's exec (/proc/PID/exe, ignoring the " (deleted)" an upgrade
+// leaves, or the command line for #! scripts) and, with a user, runs as
+// that user; anything else is never signalled (status 1, stop removes the
+// file). stop_timeout is rounded up to seconds and capped at 214748364.
 //
 // Every spec value that reaches the shell is single-quoted; the two values in
 // the header comment (name, description) must be one printable line.
@@ -43,8 +57,9 @@
 // sent READY=1 (notify, through start-stop-daemon --notify-await, dpkg 1.19.3
 // and later; the portable path cannot listen and treats notify like
 // simple) or until its pidfile names it (forking), for at most 60 seconds; a
-// program that dies is noticed at once. A failed start sends TERM to what it
-// launched and removes the pidfile it made. The exec must be the program
+// program that dies is noticed at once. A failed start sends TERM to the program
+// the pidfile proves ours and to the launcher it put in the background, and
+// removes the pidfile. The exec must be the program
 // itself (or a #! script), not a wrapper that execs another binary: such a
 // process never counts as ours.
 //

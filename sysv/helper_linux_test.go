@@ -32,6 +32,7 @@ const (
 	roleStubborn = "stubborn" // like recorder, but records and ignores TERM
 	roleForker   = "forker"   // a forking daemon: starts roleForked, waits for its pidfile, exits
 	roleForked   = "forked"   // writes its pid to $DAEMONCTL_SYSV_PIDFILE, then records
+	roleAttacker = "attacker" // replaces a pidfile with hostile things until stdin closes
 )
 
 // noReadyEnv, when set, keeps a recorder from sending READY=1.
@@ -52,6 +53,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runRecorder(os.Getenv(roleEnv) == roleStubborn))
 	case roleForker:
 		os.Exit(runForker())
+	case roleAttacker:
+		os.Exit(runAttacker())
 	case roleForked:
 		pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
 		if err := os.WriteFile(os.Getenv(pidfileEnv), pid, 0o644); err != nil {

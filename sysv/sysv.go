@@ -105,9 +105,9 @@ type view struct {
 	EnvironmentFile  string
 	WorkingDirectory string
 	User             string // empty: run as the caller (root)
-	Group            string
+	Group            string // with no User: run as root with this group
 	Forking          bool
-	StopTimeout      int // whole seconds, at least 1
+	StopTimeout      int // whole seconds, 1 to maxStopSeconds
 	Notify           bool
 	StartWait        int // whole seconds
 	ReloadSignal     string
@@ -217,7 +217,7 @@ func newView(s *spec.Spec) (*view, error) {
 		User:             s.User,
 		Group:            s.Group,
 		Forking:          s.Type == spec.TypeForking,
-		StopTimeout:      int((s.StopTimeout + time.Second - 1) / time.Second),
+		StopTimeout:      stopSeconds(s.StopTimeout),
 		Notify:           s.Type == spec.TypeNotify,
 		StartWait:        int(startWait / time.Second),
 		ReloadSignal:     s.ReloadSignal,
@@ -239,6 +239,21 @@ func newView(s *spec.Spec) (*view, error) {
 		v.Limits = append(v.Limits, u)
 	}
 	return v, nil
+}
+
+// maxStopSeconds caps the stop timeout in the script: the script waits in
+// tenths of a second, and STOP_TIMEOUT*10 must fit the 32-bit arithmetic
+// of some shells and start-stop-daemon's --retry (an int). That is about
+// 6.8 years, longer than any real wait.
+const maxStopSeconds = (1<<31 - 1) / 10
+
+// stopSeconds rounds d (> 0) up to whole seconds, saturating at
+// maxStopSeconds instead of overflowing.
+func stopSeconds(d time.Duration) int {
+	if d >= maxStopSeconds*time.Second {
+		return maxStopSeconds
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // literal reports whether a value (a string or a []string) holds a $ or a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -328,6 +329,33 @@ func TestLimitUnits(t *testing.T) {
 		}
 		if ok != tt.applied || u.Flag != tt.flag || u.Soft != tt.soft || u.Hard != tt.hard {
 			t.Errorf("%v: got %+v applied=%v, want %s %s:%s applied=%v", tt.limit, u, ok, tt.flag, tt.soft, tt.hard, tt.applied)
+		}
+	}
+}
+
+// TestStopTimeoutSeconds: stop_timeout becomes whole seconds, rounded up,
+// and saturates instead of overflowing near the largest duration, so that
+// the script never gets a negative or oversized STOP_TIMEOUT.
+func TestStopTimeoutSeconds(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{time.Nanosecond, "1"},
+		{1500 * time.Millisecond, "2"},
+		{10 * time.Second, "10"},
+		{maxStopSeconds * time.Second, strconv.Itoa(maxStopSeconds)},
+		{maxStopSeconds*time.Second + 1, strconv.Itoa(maxStopSeconds)},
+		{time.Duration(math.MaxInt64 - 1), strconv.Itoa(maxStopSeconds)},
+		{time.Duration(math.MaxInt64), strconv.Itoa(maxStopSeconds)},
+	}
+	for _, tt := range tests {
+		s := build(t, spec.Config{Name: "slow", Exec: "/usr/bin/slow"})
+		s.StopTimeout = tt.d
+		script := string(render(t, s))
+		if !strings.Contains(script, "\nSTOP_TIMEOUT="+tt.want+"\n") {
+			i := strings.Index(script, "STOP_TIMEOUT=")
+			t.Errorf("stop_timeout %v: %q, want STOP_TIMEOUT=%s", tt.d, script[i:i+min(len(script)-i, 40)], tt.want)
 		}
 	}
 }

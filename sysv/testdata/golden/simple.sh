@@ -101,12 +101,20 @@ alive() {
 	return 0
 }
 
-# is_ours PID: the process is alive and runs $DAEMON, so that a pid reused by
-# another program is not mistaken for ours. /proc/PID/exe names the program
-# (with " (deleted)" once an upgrade replaced it); when it is unreadable (not
-# root) or the program is a #! script, the command line tells instead.
+# is_ours PID: the process is alive, is not init, runs $DAEMON and, with a
+# service account, runs as that account, so that a pid reused by another
+# program, or planted by the account in its own pidfile, is not mistaken for
+# ours. /proc/PID/exe names the program (with " (deleted)" once an upgrade
+# replaced it); when it is unreadable (not root) or the program is a #!
+# script, the command line tells instead.
 is_ours() {
+	[ "$1" -gt 1 ] 2>/dev/null || return 1
 	alive "$1" || return 1
+	if [ -n "$RUN_USER" ]; then
+		want=$(id -u "$RUN_USER" 2>/dev/null) || return 1
+		uid=$(sed -n 's/^Uid:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+		[ "$uid" = "$want" ] || return 1
+	fi
 	exe=$(readlink "/proc/$1/exe" 2>/dev/null) || exe=
 	exe=${exe% (deleted)}
 	first=1
@@ -126,20 +134,50 @@ is_ours() {
 	tr '\0' '\n' 2>/dev/null <"/proc/$1/cmdline" | sed -n "${first},${last}p" | grep -qxF -- "$DAEMON"
 }
 
+# read_pidfile prints the pidfile's first 64 bytes. The pidfile's directory
+# may belong to the service account, which can put a symlink or a FIFO
+# there at any moment: GNU dd opens it without following a symlink and
+# without waiting for a FIFO's writer. Elsewhere (busybox) the file was
+# checked to be a regular file just before. Run probe_dd first, outside
+# the command substitution, so that its answer is kept.
+DD_SAFE=
+probe_dd() {
+	[ -z "$DD_SAFE" ] || return 0
+	DD_SAFE=0
+	if dd if=/dev/null of=/dev/null iflag=nofollow,nonblock count=0 2>/dev/null; then
+		DD_SAFE=1
+	fi
+}
+read_pidfile() {
+	if [ "$DD_SAFE" = 1 ]; then
+		dd if="$PIDFILE" iflag=nofollow,nonblock bs=64 count=1 2>/dev/null
+	else
+		head -c 64 "$PIDFILE" 2>/dev/null
+	fi
+}
+
 # pid_status sets PID from the pidfile and returns the LSB status: 0 running
-# (alive and ours), 1 dead or another program while the pidfile exists,
-# 3 no pidfile, 4 the pidfile cannot be read.
+# (alive and ours), 1 dead, another program, or no valid pid while the
+# pidfile exists, 3 no pidfile, 4 the pidfile cannot be read. Only a
+# regular file (not a symlink, FIFO or device) holding one line of digits,
+# a pid above 1, counts.
 pid_status() {
 	PID=
-	[ -e "$PIDFILE" ] || return 3
+	[ -e "$PIDFILE" ] || [ -L "$PIDFILE" ] || return 3
+	{ [ -f "$PIDFILE" ] && [ ! -L "$PIDFILE" ]; } || return 1
 	[ -r "$PIDFILE" ] || return 4
-	read -r PID <"$PIDFILE" || [ -n "$PID" ] || return 1
+	probe_dd
+	PID=$(read_pidfile)
 	case $PID in
 	'' | 0* | *[!0-9]*)
 		PID=
 		return 1
 		;;
 	esac
+	if [ "${#PID}" -gt 10 ] || [ "$PID" -le 1 ]; then
+		PID=
+		return 1
+	fi
 	is_ours "$PID" || return 1
 	return 0
 }
@@ -155,8 +193,8 @@ wait_gone() {
 }
 
 # wait_started LAUNCHER: wait until the pidfile names a running copy of
-# $DAEMON; fails early once the launcher exited without a pidfile, or the
-# process named in the pidfile is gone. A program we put in the background
+# $DAEMON; fails early once the launcher (which becomes the program, or stays
+# its parent) exited, or the process named in the pidfile is gone. A program we put in the background
 # is looked at once more a nap later: one that exits at once (bad
 # configuration) was still alive at the first look.
 wait_started() {
@@ -170,7 +208,7 @@ wait_started() {
 		fi
 		if [ -n "$PID" ]; then
 			alive "$PID" || return 1
-		elif [ -n "$1" ] && ! alive "$1" && [ ! -e "$PIDFILE" ]; then
+		elif [ -n "$1" ] && ! alive "$1"; then
 			return 1
 		fi
 		nap
@@ -178,37 +216,34 @@ wait_started() {
 	return 1
 }
 
-# Run by "sh -c" between the launcher and the program: skips the marker
-# (some su implementations pass a "--" in front of it), sets the limits again
-# (the PAM session of runuser and su may have reset them), writes its own pid
-# to $1 unless $1 is "-", then becomes the program, keeping that pid.
+# Run by "sh -c" between the launcher and the program, already as the
+# service account when there is one, so that root never writes into the
+# account's directory: skips the marker (some su implementations pass a "--"
+# in front of it), sets the limits again (the PAM session of runuser and su
+# may have reset them), writes its own pid to $1 unless $1 is "-", then
+# becomes the program, keeping that pid.
 # shellcheck disable=SC2016 # expanded by the inner shell, not here
 WRITE_PID='if [ "$1" = daemonctl ]; then shift; fi
 if [ "$1" != - ]; then echo "$$" >"$1" || exit 1; fi
 shift
 exec "$@"'
 
-# make_piddir creates the pidfile's directory, owned by the service account,
-# when it is missing; an existing directory is left as it is (it may be
-# shared, like /run).
+# make_piddir creates the pidfile's directory when it is missing: its
+# parents as root's, the directory itself mode 0755 and owned by the service
+# account (a program may keep more files there). An existing directory is
+# left as it is (it may be shared, like /run). chown -h never follows a
+# symlink, and nothing here recurses.
 make_piddir() {
 	piddir=${PIDFILE%/*}
 	[ ! -d "$piddir" ] || return 0
-	owner=
+	if [ -n "${piddir%/*}" ]; then
+		mkdir -p "${piddir%/*}" || return 1
+	fi
+	mkdir -m 0755 "$piddir" || return 1
 	if [ -n "$RUN_USER" ]; then
-		owner=$RUN_USER:$RUN_GROUP
+		chown -h "$RUN_USER:$RUN_GROUP" "$piddir" || return 1
 	fi
-	if command -v install >/dev/null 2>&1; then
-		if [ -n "$owner" ]; then
-			install -d -o "$RUN_USER" -g "$RUN_GROUP" -m 0755 "$piddir"
-		else
-			install -d -m 0755 "$piddir"
-		fi
-	else
-		# busybox may lack install.
-		mkdir -p "$piddir" && chmod 0755 "$piddir" &&
-			{ [ -z "$owner" ] || chown "$owner" "$piddir"; }
-	fi
+	return 0
 }
 
 # do_start starts the program; returns an LSB exit code.
@@ -217,65 +252,72 @@ do_start() {
 		log_progress_msg "($DAEMON is not installed)"
 		return 5
 	}
+	# switch: run as AS_USER:RUN_GROUP; a group alone runs as root with
+	# that group.
 	switch=
+	AS_USER=${RUN_USER:-root}
 	if [ -n "$RUN_USER" ]; then
 		uid=$(id -u "$RUN_USER" 2>/dev/null) || {
 			log_progress_msg "(user $RUN_USER does not exist)"
 			return 6
 		}
 		if [ "$(id -u)" != "$uid" ]; then
-			[ "$(id -u)" = 0 ] || {
-				log_progress_msg "(only root can run it as $RUN_USER)"
-				return 4
-			}
 			switch=1
 		fi
+	elif [ -n "$RUN_GROUP" ] && [ "$(id -gn)" != "$RUN_GROUP" ]; then
+		switch=1
+	fi
+	if [ -n "$switch" ] && [ "$(id -u)" != 0 ]; then
+		log_progress_msg "(only root can run it as $AS_USER:$RUN_GROUP)"
+		return 4
 	fi
 	rm -f "$PIDFILE"
 	make_piddir || return 1
 
 	# The program's arguments, each quoted.
 	set --
+	set -- "$DAEMON" "$@"
 	sh=$(command -v sh)
+	pidfile=$PIDFILE
+	if [ "$FORKING" = 1 ]; then
+		pidfile=-
+	fi
 	if [ -n "$SSD" ]; then
-		set -- --exec "$DAEMON" -- "$@"
+		# start-stop-daemon never sees the pidfile: it would follow a
+		# symlink or wait on a FIFO there. The script has checked that the
+		# program is not running; /dev/null matches nothing.
+		set -- --startas "$sh" -- -c "$WRITE_PID" daemonctl "$pidfile" "$@"
 		if [ -n "$switch" ]; then
-			set -- --chuid "$RUN_USER:$RUN_GROUP" "$@"
+			set -- --chuid "$AS_USER:$RUN_GROUP" "$@"
 		fi
 		if [ "$FORKING" = 0 ]; then
-			set -- --background --make-pidfile "$@"
+			set -- --background "$@"
 		fi
 		# Readiness of type notify: dpkg 1.19.3 and later listen for READY=1.
 		if [ "$NOTIFY" = 1 ] && "$SSD" --help 2>&1 | grep -q -e --notify-await; then
 			set -- --notify-await --notify-timeout "$START_WAIT" "$@"
 		fi
-		set -- "$SSD" --start --quiet --pidfile "$PIDFILE" --chdir "$WORKDIR" "$@"
+		set -- "$SSD" --start --quiet --pidfile /dev/null --chdir "$WORKDIR" "$@"
 	else
-		set -- "$DAEMON" "$@"
-		pidfile=$PIDFILE
-		if [ "$FORKING" = 1 ]; then
-			pidfile=-
-		fi
 		if [ -z "$switch" ]; then
 			set -- "$sh" -c "$WRITE_PID" daemonctl "$pidfile" "$@"
 		elif tool=$(command -v setpriv) && "$tool" --help 2>&1 | grep -q -e --reuid; then
 			# util-linux setpriv switches in place (busybox's cannot).
-			set -- "$sh" -c "$WRITE_PID" daemonctl "$pidfile" \
-				"$tool" --reuid="$RUN_USER" --regid="$RUN_GROUP" --init-groups -- "$@"
+			set -- "$tool" --reuid="$AS_USER" --regid="$RUN_GROUP" --init-groups -- \
+				"$sh" -c "$WRITE_PID" daemonctl "$pidfile" "$@"
 		elif tool=$(command -v runuser); then
-			# util-linux runuser stays as the program's parent, so the
-			# program writes its pidfile as the user.
-			set -- "$tool" -u "$RUN_USER" -g "$RUN_GROUP" -- \
+			# util-linux runuser stays as the program's parent.
+			set -- "$tool" -u "$AS_USER" -g "$RUN_GROUP" -- \
 				"$sh" -c "$WRITE_PID" daemonctl "$pidfile" "$@"
 		elif tool=$(command -v su); then
 			# busybox has no runuser; su cannot pick a group.
-			if [ "$(id -gn "$RUN_USER")" != "$RUN_GROUP" ]; then
+			if [ "$(id -gn "$AS_USER")" != "$RUN_GROUP" ]; then
 				log_progress_msg "(su cannot run as group $RUN_GROUP)"
 				return 1
 			fi
-			set -- "$tool" -s "$sh" -c "$WRITE_PID" "$RUN_USER" -- daemonctl "$pidfile" "$@"
+			set -- "$tool" -s "$sh" -c "$WRITE_PID" "$AS_USER" -- daemonctl "$pidfile" "$@"
 		else
-			log_progress_msg "(no setpriv, runuser or su to run as $RUN_USER)"
+			log_progress_msg "(no setpriv, runuser or su to run as $AS_USER:$RUN_GROUP)"
 			return 1
 		fi
 		if [ "$FORKING" = 0 ] && tool=$(command -v setsid); then
@@ -287,7 +329,7 @@ do_start() {
 	launcher=
 	if [ -n "$SSD" ] || [ "$FORKING" = 1 ]; then
 		if ! (launch "$ENVFILE" "$@") </dev/null >/dev/null; then
-			abandon
+			abandon ""
 			return 1
 		fi
 	else
@@ -295,20 +337,24 @@ do_start() {
 		launcher=$!
 	fi
 	if ! wait_started "$launcher"; then
-		abandon
+		abandon "$launcher"
 		return 1
 	fi
 	return 0
 }
 
-# abandon leaves nothing half-started behind after a failed start: the
-# process this start launched (it never became ready or a running $DAEMON)
-# gets TERM and its pidfile goes. A forking program's pidfile is its own.
+# abandon LAUNCHER leaves nothing half-started behind after a failed start:
+# the program the pidfile names, once proven ours, and the launcher this
+# start put in the background (our own child, so its pid cannot have been
+# reused), when still alive, get TERM; the pidfile goes. A forking program's
+# pidfile is its own.
 abandon() {
 	[ "$FORKING" = 0 ] || return 0
-	pid_status
-	if [ -n "$PID" ] && alive "$PID"; then
+	if pid_status; then
 		kill -TERM "$PID" 2>/dev/null
+	fi
+	if [ -n "$1" ] && alive "$1"; then
+		kill -TERM "$1" 2>/dev/null
 	fi
 	rm -f "$PIDFILE"
 }
@@ -349,7 +395,9 @@ do_stop() {
 		else
 			set --
 		fi
-		"$SSD" --stop --quiet --oknodo --pidfile "$PIDFILE" "$@" \
+		# The pid proven ours, never the pidfile: start-stop-daemon would
+		# read it again, following a symlink or waiting on a FIFO.
+		"$SSD" --stop --quiet --oknodo --pid "$PID" "$@" \
 			--retry "TERM/$STOP_TIMEOUT/KILL/5" || return 1
 	else
 		kill -TERM "$PID" 2>/dev/null
