@@ -3,7 +3,6 @@ package packaging
 import (
 	"bytes"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
@@ -67,13 +66,13 @@ func (b *Builder) scriptData(s *spec.Spec, f Format, units []string, initScript,
 	return d
 }
 
-// runtimeDir is the directory of the pidfile when it is the service's own
-// /run/<name> (the default), removed on purge; "" otherwise.
+// runtimeDir is the service's own directory under /run, removed on purge,
+// when spec.Spec.RuntimeDirectory says the pidfile lives in it; "" otherwise.
 func runtimeDir(s *spec.Spec) string {
-	if dir := path.Dir(s.PIDFile); dir == "/run/"+s.Name {
-		return dir
+	if s.RuntimeDirectory() == "" {
+		return ""
 	}
-	return ""
+	return "/run/" + s.Name
 }
 
 // script renders one maintainer-script template.

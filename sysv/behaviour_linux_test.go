@@ -55,7 +55,7 @@ func toolDir(t *testing.T, tools []string) string {
 // with a world-writable "rec" directory for records.
 func publicDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "daemonctl-sysv-")
+	dir, err := privateTempDir("daemonctl-sysv-")
 	if err != nil {
 		t.Fatal(err)
 	}

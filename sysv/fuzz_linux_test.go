@@ -58,7 +58,7 @@ func FuzzScriptArgv(f *testing.F) {
 		if len(c.Args) > 64 || len(c.Environment) > 64 {
 			t.Skip("too many values")
 		}
-		dir, err := os.MkdirTemp("", "daemonctl-sysv-fuzz-")
+		dir, err := privateTempDir("daemonctl-sysv-fuzz-")
 		if err != nil {
 			t.Fatal(err)
 		}

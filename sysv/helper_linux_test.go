@@ -331,3 +331,14 @@ func (n *pidNS) instances(t testing.TB, exe string) []string {
 	}
 	return strings.Fields(out)
 }
+
+// privateTempDir makes a temporary directory outside /tmp: the spec refuses
+// pidfiles in directories that other users can write, so fixtures whose
+// pidfile lives in the directory start from root's /run when they can.
+func privateTempDir(prefix string) (string, error) {
+	base := ""
+	if unix.Access("/run", unix.W_OK) == nil {
+		base = "/run"
+	}
+	return os.MkdirTemp(base, prefix)
+}
