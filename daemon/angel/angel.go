@@ -74,6 +74,12 @@ type Options struct {
 	MaxBackoff         time.Duration
 	StartLimitBurst    int
 	StartLimitInterval time.Duration
+	// StopTimeout is how long the worker and what it leaves behind get to
+	// exit after the angel is told to stop, before the angel sends SIGKILL
+	// to them; 0 means supervise.DefaultStopTimeout. Whoever stops the
+	// angel must wait longer than this before it kills the angel: the
+	// worker dies with a killed angel, its children would not.
+	StopTimeout time.Duration
 	// RelayReady passes a readiness pipe to the first worker and reports
 	// to the launcher only what the worker reports. When false, the
 	// launcher hears "ready" as soon as the first worker has executed.
@@ -91,6 +97,7 @@ func (o Options) encode() string {
 	v.Set("max-backoff", o.MaxBackoff.String())
 	v.Set("burst", strconv.Itoa(o.StartLimitBurst))
 	v.Set("interval", o.StartLimitInterval.String())
+	v.Set("stop-timeout", o.StopTimeout.String())
 	v.Set("relay", strconv.FormatBool(o.RelayReady))
 	if c := o.Credential; c != nil {
 		v.Set("uid", strconv.FormatUint(uint64(c.Uid), 10))
@@ -118,6 +125,7 @@ func decode(s string) (Options, error) {
 	o.Restart, err = supervise.ParsePolicy(v.Get("restart"))
 	errs = append(errs, err)
 	o.Backoff, o.MaxBackoff, o.StartLimitInterval = dur("backoff"), dur("max-backoff"), dur("interval")
+	o.StopTimeout = dur("stop-timeout")
 	o.StartLimitBurst, err = strconv.Atoi(v.Get("burst"))
 	errs = append(errs, err)
 	o.RelayReady, err = strconv.ParseBool(v.Get("relay"))

@@ -450,3 +450,51 @@ func shConfig(script string, grace time.Duration, logf func(string, ...any), arg
 		Logf:            logf,
 	}
 }
+
+// TestStopKillsTermIgnoringWorkerTree: a worker that ignores SIGTERM, with
+// a child in its process group and an orphan in a session of its own
+// (adopted by us): after StopTimeout the whole tree gets SIGKILL, and Run
+// returns only once all of it is gone.
+func TestStopKillsTermIgnoringWorkerTree(t *testing.T) {
+	pids := filepath.Join(t.TempDir(), "pids")
+	log := &logSink{}
+	cfg := shConfig(`trap '' TERM; sleep 1000 & echo $! >>"$1"; (setsid sleep 1000 & echo $! >>"$1"); echo $$ >>"$1"; wait`,
+		time.Hour, log.printf, "sh", pids)
+	cfg.StopTimeout = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		e   Exit
+		err error
+	}
+	res := make(chan result, 1)
+	go func() { e, err := Run(ctx, cfg); res <- result{e, err} }()
+	var tree []string
+	waitFor(t, "the worker's tree", func() bool {
+		b, _ := os.ReadFile(pids)
+		tree = strings.Fields(string(b))
+		return len(tree) == 3
+	})
+	cancel()
+	select {
+	case r := <-res:
+		if r.err != nil || !r.e.Stopped || r.e.Signal != syscall.SIGKILL {
+			t.Errorf("Run: %+v, %v; want a stopped worker killed by SIGKILL", r.e, r.err)
+		}
+	case <-time.After(20 * time.Second):
+		for _, p := range tree {
+			pid, _ := strconv.Atoi(p)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		<-res
+		t.Fatalf("Run did not return after the stop timeout; log:\n%s", log.String())
+	}
+	for _, p := range tree {
+		if _, err := os.Stat("/proc/" + p); err == nil {
+			t.Errorf("pid %s of the worker's tree still exists after Run returned", p)
+		}
+	}
+	if !strings.Contains(log.String(), "after the stop request: sent SIGKILL") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
