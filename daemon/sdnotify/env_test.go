@@ -1,0 +1,116 @@
+package sdnotify
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWatchdogIntervalBounds: values the service manager never sends are
+// clamped or ignored, never turned into a ping storm or a negative period.
+func TestWatchdogIntervalBounds(t *testing.T) {
+	tests := []struct {
+		usec, pid string
+		want      time.Duration
+		wantOK    bool
+	}{
+		{"1", "", 2 * time.Millisecond, true}, // raised to the floor
+		{"1999", "", 2 * time.Millisecond, true},
+		{"2000", "", 2 * time.Millisecond, true},
+		{"2001", "", 2001 * time.Microsecond, true},
+		{"9223372036854775", "", 9223372036854775 * time.Microsecond, true}, // the largest that fits
+		{"9223372036854776", "", 0, false},                                  // overflows time.Duration
+		{"9223372036854775807", "", 0, false},
+		{"18446744073709551615", "", 0, false},
+		{"18446744073709551616", "", 0, false},
+		{"-1", "", 0, false},
+		{"+200000", "", 0, false},
+		{" 200000", "", 0, false},
+		{"200000", "+" + strconv.Itoa(os.Getpid()), 0, false},
+		{"200000", "0", 0, false},
+		{"200000", "-1", 0, false},
+		{"200000", strconv.Itoa(os.Getpid()) + "0000000000000000000000", 0, false},
+		{"200000", "18446744073709551616", 0, false},
+	}
+	for _, tt := range tests {
+		n := FromEnv(env(map[string]string{"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": tt.usec, "WATCHDOG_PID": tt.pid}))
+		if got, ok := n.WatchdogInterval(); got != tt.want || ok != tt.wantOK {
+			t.Errorf("WATCHDOG_USEC=%q WATCHDOG_PID=%q: WatchdogInterval() = %v, %v; want %v, %v", tt.usec, tt.pid, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+// TestRunWatchdogHugeTimeout: a WATCHDOG_USEC whose product with a
+// microsecond overflows time.Duration must not make RunWatchdog panic on a
+// non-positive ticker period.
+func TestRunWatchdogHugeTimeout(t *testing.T) {
+	_, path := listen(t)
+	n := FromEnv(env(map[string]string{"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "9223372036854775807"}))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n.RunWatchdog(ctx)
+}
+
+// FuzzWatchdogInterval: never panics; a reported watchdog has an interval
+// within [MinWatchdogInterval, the largest time.Duration], and only for a
+// WATCHDOG_USEC of decimal digits and a WATCHDOG_PID that is unset or ours.
+func FuzzWatchdogInterval(f *testing.F) {
+	self := strconv.Itoa(os.Getpid())
+	for _, s := range [][2]string{{"200000", ""}, {"1", self}, {"0", ""}, {"9223372036854775807", ""}, {"18446744073709551615", "1"}, {"5", "x"}, {"-3", "-3"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, usec, pid string) {
+		n := FromEnv(env(map[string]string{"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": usec, "WATCHDOG_PID": pid}))
+		d, ok := n.WatchdogInterval()
+		if !ok {
+			if d != 0 {
+				t.Fatalf("not ok but interval %v", d)
+			}
+			return
+		}
+		if d < MinWatchdogInterval {
+			t.Fatalf("WATCHDOG_USEC=%q: interval %v below the floor %v", usec, d, MinWatchdogInterval)
+		}
+		if strings.Trim(usec, "0123456789") != "" || (pid != "" && pid != self) {
+			t.Fatalf("WATCHDOG_USEC=%q WATCHDOG_PID=%q accepted", usec, pid)
+		}
+		if us, _ := strconv.ParseUint(usec, 10, 64); d != max(time.Duration(us)*time.Microsecond, MinWatchdogInterval) {
+			t.Fatalf("WATCHDOG_USEC=%q: interval %v", usec, d)
+		}
+	})
+}
+
+// FuzzNotifySocket: NOTIFY_SOCKET is an absolute path or an abstract
+// name ("@…") that fits in sun_path; anything else is rejected before any
+// socket is made, with ErrUnsupportedSocket for other address kinds and
+// ErrInvalidValue for a name sun_path cannot carry. Nothing is sent: the
+// target only checks the address.
+func FuzzNotifySocket(f *testing.F) {
+	for _, s := range []string{"/run/systemd/notify", "@/org/freedesktop/systemd1/notify", "relative/sock", "vsock:2:3",
+		"/a\x00b", "@a\x00b", "@", "/", strings.Repeat("/x", 60), "@" + strings.Repeat("x", 107)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		addr, err := notifyAddr(s)
+		if err != nil {
+			if addr != nil || (!errors.Is(err, ErrUnsupportedSocket) && !errors.Is(err, ErrInvalidValue)) {
+				t.Fatalf("notifyAddr(%q) = %v, %v", s, addr, err)
+			}
+			return
+		}
+		switch {
+		case addr.Name != s || addr.Net != "unixgram":
+			t.Fatalf("notifyAddr(%q) = %+v", s, addr)
+		case len(s) > sunPathLen, s[0] == '/' && len(s) >= sunPathLen, len(s) < 2:
+			t.Fatalf("notifyAddr(%q): length %d accepted", s, len(s))
+		case s[0] == '/' && strings.IndexByte(s, 0) >= 0:
+			t.Fatalf("notifyAddr(%q): a path with a NUL byte accepted", s)
+		case s[0] != '/' && s[0] != '@':
+			t.Fatalf("notifyAddr(%q): neither a path nor an abstract name", s)
+		}
+	})
+}
