@@ -114,3 +114,21 @@ func FuzzNotifySocket(f *testing.F) {
 		}
 	})
 }
+
+// TestNotifySocketNULRefused: a NOTIFY_SOCKET path with a NUL byte names,
+// to the kernel, only what comes before the NUL: the message must not go
+// to that other socket.
+func TestNotifySocketNULRefused(t *testing.T) {
+	conn, path := listen(t)
+	n := FromEnv(env(map[string]string{"NOTIFY_SOCKET": path + "\x00/run/other.sock"}))
+	if err := n.Ready(); !errors.Is(err, ErrInvalidValue) {
+		t.Errorf("Ready() = %v, want ErrInvalidValue", err)
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if k, err := conn.Read(buf); err == nil {
+		t.Errorf("the socket before the NUL got %q", buf[:k])
+	}
+}
