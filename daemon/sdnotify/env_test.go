@@ -3,11 +3,14 @@ package sdnotify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestWatchdogIntervalBounds: values the service manager never sends are
@@ -131,4 +134,81 @@ func TestNotifySocketNULRefused(t *testing.T) {
 	if k, err := conn.Read(buf); err == nil {
 		t.Errorf("the socket before the NUL got %q", buf[:k])
 	}
+}
+
+// FuzzListenEnv: never panics; garbage is an ErrInvalidValue or "none
+// passed"; a count is only reported for our own pid, within [1, 2^31), with
+// names for every descriptor only when LISTEN_FDNAMES names each one.
+func FuzzListenEnv(f *testing.F) {
+	const self = 4242
+	for _, s := range [][4]string{
+		{"4242", "2", "web:"}, {"4242", "1", ""}, {"1", "3", ""}, {"4242", "99999999999999999999", ""},
+		{"4242", "2147483648", ""}, {"+4242", "1", ""}, {"4242", "-1", ""}, {"4242", "2", "a:b:c"}, {"0", "1", ""},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, pid, fds, names string) {
+		getenv := env(map[string]string{"LISTEN_PID": pid, "LISTEN_FDS": fds, "LISTEN_FDNAMES": names})
+		n, got, err := listenEnv(getenv, self)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidValue) || n != 0 || got != nil {
+				t.Fatalf("listenEnv = %d, %q, %v", n, got, err)
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+		if pid != strconv.Itoa(self) || n < 0 || n >= 1<<31 || strconv.Itoa(n) != strings.TrimLeft(fds, "0") {
+			t.Fatalf("LISTEN_PID=%q LISTEN_FDS=%q: %d descriptors", pid, fds, n)
+		}
+		if names != "" && len(got) != n {
+			t.Fatalf("LISTEN_FDNAMES=%q: %d names for %d descriptors", names, len(got), n)
+		}
+		if names == "" && len(got) != 0 {
+			t.Fatalf("names %q without LISTEN_FDNAMES", got)
+		}
+		for _, name := range got {
+			if name == "" || strings.Contains(name, ":") {
+				t.Fatalf("name %q", name)
+			}
+		}
+	})
+}
+
+// FuzzListeners runs Listeners for this very process, which holds no
+// listening socket: whatever the variables say, it must take over nothing
+// and leave every descriptor of ours open on the same file.
+func FuzzListeners(f *testing.F) {
+	self := strconv.Itoa(os.Getpid())
+	for _, s := range [][2]string{{"1", ""}, {"3", "a:b:c"}, {"1000000", ""}, {"2147483647", ""}, {"2", "x"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, fds, names string) {
+		before := openFDs(t)
+		ls, err := Listeners(env(map[string]string{"LISTEN_PID": self, "LISTEN_FDS": fds, "LISTEN_FDNAMES": names}))
+		if err == nil && len(ls) != 0 {
+			t.Fatalf("LISTEN_FDS=%q: took over %v in a process without listeners", fds, ls)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidValue) && !errors.Is(err, ErrNotListener) {
+			t.Fatalf("LISTEN_FDS=%q: %v", fds, err)
+		}
+		if after := openFDs(t); after != before {
+			t.Fatalf("LISTEN_FDS=%q LISTEN_FDNAMES=%q changed our descriptors:\n%s\nto\n%s", fds, names, before, after)
+		}
+	})
+}
+
+// openFDs describes the open descriptors 0-63 of this process by number,
+// device and inode (the runtime opens none of its own meanwhile).
+func openFDs(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for fd := range 64 {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil {
+			fmt.Fprintf(&b, "%d=%d:%d ", fd, st.Dev, st.Ino)
+		}
+	}
+	return b.String()
 }
