@@ -176,7 +176,9 @@ func TestStopRefusesLeftoversOutsideGroup(t *testing.T) {
 // A --keepalive worker that ignores SIGTERM, and its children (which
 // inherit the ignored disposition): stop must end the whole tree before it
 // reports success. The angel ends the worker and its process group after
-// its own stop timeout (supervise.DefaultStopTimeout), within stop's.
+// its own stop timeout (supervise.DefaultStopTimeout), within stop's
+// default one. (A stop --timeout shorter than the angel's kills the angel
+// first; ending the worker's children then is up to stop.)
 func TestKeepaliveStopEndsTermIgnoringWorkerTree(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "d.pid")
 	stopAtCleanup(t, p)
@@ -199,7 +201,8 @@ func TestKeepaliveStopEndsTermIgnoringWorkerTree(t *testing.T) {
 	for _, q := range tree {
 		killAtCleanup(t, q)
 	}
-	r = run(t, nil, dctl, "stop", "--timeout", "30s", "--pidfile", p)
+	// stop's default timeout (10 s) is longer than the angel's (8 s).
+	r = run(t, nil, dctl, "stop", "--pidfile", p)
 	if r.code != 0 {
 		t.Fatalf("stop: %d %q", r.code, r.output)
 	}
