@@ -34,14 +34,20 @@ func argsEnv(args []string) []string {
 	return env
 }
 
+// maxArgs bounds the argument count argsFromEnv accepts: more variables
+// than execve(2) lets an environment hold with the default stack limit
+// (2 MiB / 22 bytes of the shortest "DAEMONCTL_ANGEL_ARG_0=").
+const maxArgs = 1 << 17
+
 // argsFromEnv reads what argsEnv wrote, or returns own (the angel's argv)
-// when the argv was not passed that way.
+// when the argv was not passed that way. A count that is not a decimal
+// number from 1 to maxArgs gives ErrOptions.
 func argsFromEnv(getenv func(string) string, own []string) ([]string, error) {
 	if getenv(envArgc) == "" {
 		return own, nil
 	}
-	n, err := strconv.Atoi(getenv(envArgc))
-	if err != nil || n < 1 {
+	n, err := strconv.ParseUint(getenv(envArgc), 10, 64)
+	if err != nil || n < 1 || n > maxArgs {
 		return nil, fmt.Errorf("%w: %s=%q", ErrOptions, envArgc, getenv(envArgc))
 	}
 	args := make([]string, n)
