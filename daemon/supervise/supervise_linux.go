@@ -323,15 +323,11 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 		}
 	}
 	// killAt is when SIGKILL follows: the grace period, cut short by a
-	// stop deadline.
+	// stop deadline (see byStop).
 	killAt := time.Now().Add(k.grace)
-	earlier := func() {
-		if !k.stopAt.IsZero() && k.stopAt.Before(killAt) {
-			killAt = k.stopAt
-		}
-	}
-	if !killed {
-		earlier()
+	byStop := func() bool { return !killed && !k.stopAt.IsZero() && k.stopAt.Before(killAt) }
+	if byStop() {
+		killAt = k.stopAt
 	}
 	t := time.NewTimer(time.Until(killAt))
 	defer t.Stop()
@@ -373,12 +369,10 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 				k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
 			}
 			t.Reset(k.grace)
-			continue
 		}
-		if old := killAt; !killed {
-			if earlier(); killAt.Before(old) {
-				t.Reset(time.Until(killAt))
-			}
+		if byStop() { // a stop requested just now
+			killAt = k.stopAt
+			t.Reset(time.Until(killAt))
 		}
 	}
 	return wait(w.pid), stop

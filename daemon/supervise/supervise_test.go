@@ -498,3 +498,38 @@ func TestStopKillsTermIgnoringWorkerTree(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestStopCutsLeftoverGrace: a stop requested while a dead worker's
+// leftover (ignoring SIGTERM) has a long grace period ends it with SIGKILL
+// at the stop deadline, not at the end of the grace period.
+func TestStopCutsLeftoverGrace(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pids := filepath.Join(t.TempDir(), "pids")
+	log := &logSink{}
+	cfg := shConfig(`(trap '' TERM; exec sleep 1000) & echo $! >"$1"; sleep 0.2; exit 1`, time.Hour, func(format string, args ...any) {
+		log.printf(format, args...)
+		if strings.Contains(format, "behind") {
+			cancel()
+		}
+	}, "sh", pids)
+	cfg.StopTimeout = 200 * time.Millisecond
+	res := make(chan error, 1)
+	go func() { _, err := Run(ctx, cfg); res <- err }()
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		b, _ := os.ReadFile(pids)
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		<-res
+		t.Fatalf("Run waited for the leftover grace period despite the stop; log:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), "at the stop deadline: sent SIGKILL") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
