@@ -40,7 +40,7 @@ lint: ## gofmt, go vet, staticcheck
 check: deps lint test e2e bench-smoke ## everything CI runs: deps, lint, tests, e2e, benchmark smoke run
 
 fuzz: ## run every fuzz target for FUZZTIME (default 1m) each
-	@for target in spec:FuzzParse systemd:FuzzExecStart sysv:FuzzScriptArgv packaging:FuzzShellQuote; do \
+	@for target in spec:FuzzParse systemd:FuzzExecStart sysv:FuzzScriptArgv packaging:FuzzShellQuote daemon/sdnotify:FuzzWatchdogInterval daemon/sdnotify:FuzzNotifySocket daemon/sdnotify:FuzzListenEnv daemon/sdnotify:FuzzListeners daemon/logging:FuzzJournalStream daemon/readiness:FuzzFromEnv daemon/angel:FuzzArgsFromEnv; do \
 		pkg=$${target%%:*}; fn=$${target#*:}; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-1m} || exit 1; \
 	done

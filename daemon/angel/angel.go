@@ -34,14 +34,20 @@ func argsEnv(args []string) []string {
 	return env
 }
 
+// maxArgs bounds the argument count argsFromEnv accepts: more variables
+// than execve(2) lets an environment hold with the default stack limit
+// (2 MiB / 22 bytes of the shortest "DAEMONCTL_ANGEL_ARG_0=").
+const maxArgs = 1 << 17
+
 // argsFromEnv reads what argsEnv wrote, or returns own (the angel's argv)
-// when the argv was not passed that way.
+// when the argv was not passed that way. A count that is not a decimal
+// number from 1 to maxArgs gives ErrOptions.
 func argsFromEnv(getenv func(string) string, own []string) ([]string, error) {
 	if getenv(envArgc) == "" {
 		return own, nil
 	}
-	n, err := strconv.Atoi(getenv(envArgc))
-	if err != nil || n < 1 {
+	n, err := strconv.ParseUint(getenv(envArgc), 10, 64)
+	if err != nil || n < 1 || n > maxArgs {
 		return nil, fmt.Errorf("%w: %s=%q", ErrOptions, envArgc, getenv(envArgc))
 	}
 	args := make([]string, n)
@@ -74,6 +80,12 @@ type Options struct {
 	MaxBackoff         time.Duration
 	StartLimitBurst    int
 	StartLimitInterval time.Duration
+	// StopTimeout is how long the worker and what it leaves behind get to
+	// exit after the angel is told to stop, before the angel sends SIGKILL
+	// to them; 0 means supervise.DefaultStopTimeout. Whoever stops the
+	// angel must wait longer than this before it kills the angel: the
+	// worker dies with a killed angel, its children would not.
+	StopTimeout time.Duration
 	// RelayReady passes a readiness pipe to the first worker and reports
 	// to the launcher only what the worker reports. When false, the
 	// launcher hears "ready" as soon as the first worker has executed.
@@ -91,6 +103,7 @@ func (o Options) encode() string {
 	v.Set("max-backoff", o.MaxBackoff.String())
 	v.Set("burst", strconv.Itoa(o.StartLimitBurst))
 	v.Set("interval", o.StartLimitInterval.String())
+	v.Set("stop-timeout", o.StopTimeout.String())
 	v.Set("relay", strconv.FormatBool(o.RelayReady))
 	if c := o.Credential; c != nil {
 		v.Set("uid", strconv.FormatUint(uint64(c.Uid), 10))
@@ -118,6 +131,7 @@ func decode(s string) (Options, error) {
 	o.Restart, err = supervise.ParsePolicy(v.Get("restart"))
 	errs = append(errs, err)
 	o.Backoff, o.MaxBackoff, o.StartLimitInterval = dur("backoff"), dur("max-backoff"), dur("interval")
+	o.StopTimeout = dur("stop-timeout")
 	o.StartLimitBurst, err = strconv.Atoi(v.Get("burst"))
 	errs = append(errs, err)
 	o.RelayReady, err = strconv.ParseBool(v.Get("relay"))

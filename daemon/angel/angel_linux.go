@@ -76,6 +76,7 @@ func Stage(getenv func(string) string) (int, bool) {
 		MaxBackoff:         opts.MaxBackoff,
 		StartLimitBurst:    opts.StartLimitBurst,
 		StartLimitInterval: opts.StartLimitInterval,
+		StopTimeout:        opts.StopTimeout,
 		Logf:               logger.Printf,
 		Prepare: func(n int) ([]*os.File, []string) {
 			if n != 1 || !opts.RelayReady || rep == nil {

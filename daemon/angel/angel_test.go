@@ -17,7 +17,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 		{Restart: supervise.RestartOnFailure},
 		{
 			Pidfile: "/run/a b&c=d.pid", Restart: supervise.RestartAlways, Backoff: 250 * time.Millisecond,
-			MaxBackoff: time.Minute, StartLimitBurst: -1, StartLimitInterval: time.Hour, RelayReady: true,
+			MaxBackoff: time.Minute, StartLimitBurst: -1, StartLimitInterval: time.Hour, StopTimeout: 3 * time.Second, RelayReady: true,
 			Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{65534, 4}},
 		},
 	} {

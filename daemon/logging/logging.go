@@ -40,34 +40,6 @@ func New(w *os.File, getenv func(string) string, level slog.Level) *slog.Logger 
 	return slog.New(NewHandler(w, FormatFor(w, getenv), level))
 }
 
-// FormatFor returns Journal when JOURNAL_STREAM, read through getenv (nil
-// means os.Getenv), is "DEV:INODE" and matches f's fstat(2), and Plain
-// otherwise, including when f is nil, cannot be stat'ed or the variable is
-// malformed. Only the matching check makes it safe to trust a variable that
-// child processes inherit even after their stderr was redirected.
-func FormatFor(f *os.File, getenv func(string) string) Format {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if f == nil {
-		return Plain
-	}
-	v := getenv("JOURNAL_STREAM")
-	devStr, inoStr, ok := strings.Cut(v, ":")
-	if !ok {
-		return Plain
-	}
-	dev, err1 := strconv.ParseUint(devStr, 10, 64)
-	ino, err2 := strconv.ParseUint(inoStr, 10, 64)
-	if err1 != nil || err2 != nil {
-		return Plain
-	}
-	if fdev, fino, ok := devIno(f); ok && fdev == dev && fino == ino {
-		return Journal
-	}
-	return Plain
-}
-
 // NewHandler returns a slog.Handler writing one line per record to w in
 // format, for records at level and above (a nil level means slog.LevelInfo;
 // pass a *slog.LevelVar to change it at run time). Writes are serialised, so

@@ -58,10 +58,13 @@ type Reporter struct {
 func NewReporter(f *os.File) *Reporter { return &Reporter{f: f} }
 
 // FromEnv returns the Reporter for the descriptor named by EnvFD, or nil
-// when the variable is unset or not a descriptor number above 2.
+// when the variable is unset, not a decimal descriptor number above 2, or
+// (on Linux) names a descriptor that is not the write end of a pipe: a
+// variable inherited by mistake must not make the report go into, and
+// close, a log file or a listener that happens to have that number.
 func FromEnv(getenv func(string) string) *Reporter {
-	n, err := strconv.Atoi(getenv(EnvFD))
-	if err != nil || n < 3 {
+	n, err := strconv.ParseUint(getenv(EnvFD), 10, 31)
+	if err != nil || n < 3 || !writablePipe(int(n)) {
 		return nil
 	}
 	return NewReporter(os.NewFile(uintptr(n), "readiness"))

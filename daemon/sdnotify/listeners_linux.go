@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,33 +16,24 @@ func listeners(getenv func(string) string) (map[string][]net.Listener, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	n, names, err := listenEnv(getenv, os.Getpid())
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]net.Listener{}
-	pidStr, fdsStr := getenv("LISTEN_PID"), getenv("LISTEN_FDS")
-	if pidStr == "" || fdsStr == "" {
-		return out, nil
-	}
-	pid, err := strconv.Atoi(pidStr)
-	if err != nil || pid <= 0 {
-		return nil, fmt.Errorf("sdnotify: LISTEN_PID=%q: %w", pidStr, ErrInvalidValue)
-	}
-	if pid != os.Getpid() {
-		return out, nil
-	}
-	n, err := strconv.Atoi(fdsStr)
-	if err != nil || n < 0 {
-		return nil, fmt.Errorf("sdnotify: LISTEN_FDS=%q: %w", fdsStr, ErrInvalidValue)
-	}
-	var names []string
-	if s := getenv("LISTEN_FDNAMES"); s != "" {
-		names = strings.Split(s, ":")
+	// Check every descriptor before taking any over: a count that is
+	// wrong must not cost the process descriptors it owns.
+	for i := range n {
+		if err := checkListener(listenFDsStart + i); err != nil {
+			return nil, fmt.Errorf("sdnotify: LISTEN_FDS=%d: %w", n, err)
+		}
+		if len(names) == i {
+			names = append(names, UnknownName)
+		}
 	}
 	var errs []error
-	for i := range n {
+	for i, name := range names {
 		fd := listenFDsStart + i
-		name := UnknownName
-		if i < len(names) && names[i] != "" {
-			name = names[i]
-		}
 		unix.CloseOnExec(fd)
 		f := os.NewFile(uintptr(fd), name)
 		l, err := net.FileListener(f) // duplicates fd (close-on-exec)
@@ -64,4 +53,20 @@ func listeners(getenv func(string) string) (map[string][]net.Listener, error) {
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// checkListener reports whether fd is open (ErrInvalidValue if not) and a
+// listening socket (ErrNotListener if not), without changing it.
+func checkListener(fd int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("fd %d: %w: %w", fd, ErrInvalidValue, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return fmt.Errorf("fd %d: %w: not a socket", fd, ErrNotListener)
+	}
+	if v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || v != 1 {
+		return fmt.Errorf("fd %d: %w: not listening", fd, ErrNotListener)
+	}
+	return nil
 }

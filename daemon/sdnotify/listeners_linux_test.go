@@ -47,17 +47,33 @@ type childReport struct {
 	Addrs          map[string][]string
 	Err            string
 	NotListener    bool
+	InvalidValue   bool
+	OwnFD          int  // a descriptor the child opened before Listeners
+	OwnFDIntact    bool // still open on the same file afterwards
 	EnvStillThere  bool
 	SecondCallSize int
 }
 
 func listenersChild() int {
+	// A descriptor of our own, numbered right after the passed ones:
+	// Listeners must leave it alone whatever LISTEN_FDS says.
+	own, err := os.Open(os.DevNull)
+	if err != nil {
+		return 1
+	}
+	var before syscall.Stat_t
+	if err := syscall.Fstat(int(own.Fd()), &before); err != nil {
+		return 1
+	}
 	ls, err := Listeners(os.Getenv)
-	rep := childReport{Addrs: map[string][]string{}, EnvStillThere: os.Getenv("LISTEN_FDS") != ""}
+	rep := childReport{Addrs: map[string][]string{}, EnvStillThere: os.Getenv("LISTEN_FDS") != "", OwnFD: int(own.Fd())}
 	if err != nil {
 		rep.Err = err.Error()
 		rep.NotListener = errors.Is(err, ErrNotListener)
+		rep.InvalidValue = errors.Is(err, ErrInvalidValue)
 	}
+	var after syscall.Stat_t
+	rep.OwnFDIntact = syscall.Fstat(rep.OwnFD, &after) == nil && after.Dev == before.Dev && after.Ino == before.Ino
 	for name, l := range ls {
 		for _, x := range l {
 			rep.Addrs[name] = append(rep.Addrs[name], x.Addr().Network()+" "+x.Addr().String())
@@ -92,13 +108,18 @@ func listenersChild() int {
 
 // runChild starts the test binary through the shim with files as fds 3….
 func runChild(t *testing.T, files []*os.File, extraEnv ...string) (*exec.Cmd, *bufio.Reader) {
+	return runChildCount(t, files, len(files), extraEnv...)
+}
+
+// runChildCount is runChild with LISTEN_FDS=count, whatever len(files).
+func runChildCount(t *testing.T, files []*os.File, count int, extraEnv ...string) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), helperEnv+"=shim", "LISTEN_FDS="+strconv.Itoa(len(files)))
+	cmd.Env = append(os.Environ(), helperEnv+"=shim", "LISTEN_FDS="+strconv.Itoa(count))
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr
@@ -227,5 +248,55 @@ func TestListenersNone(t *testing.T) {
 				t.Errorf("Listeners() = %v, want an empty map", got)
 			}
 		})
+	}
+}
+
+// TestListenersCountBeyondPassed: LISTEN_FDS counts more descriptors than
+// were passed (one listener at fd 3; the runtime's descriptors and our own
+// file after it): an error, and no descriptor taken over or closed, our
+// own file and the runtime's included (the child lives to report).
+func TestListenersCountBeyondPassed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, count := range []int{2, 40, 1 << 30} {
+		cmd, out := runChildCount(t, []*os.File{f}, count)
+		rep := readReport(t, out)
+		if !(rep.InvalidValue || rep.NotListener) || len(rep.Addrs) != 0 || !rep.OwnFDIntact {
+			t.Errorf("LISTEN_FDS=%d with one passed: got %v, err %q, own fd %d intact %v; want ErrInvalidValue or ErrNotListener, nothing taken, own fd intact",
+				count, rep.Addrs, rep.Err, rep.OwnFD, rep.OwnFDIntact)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+}
+
+// TestListenersNamesMismatch: LISTEN_FDNAMES must name every passed
+// descriptor (sd_listen_fds_with_names refuses a mismatch too).
+func TestListenersNamesMismatch(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, names := range []string{"a:b", "a:b:c:"} {
+		cmd, out := runChild(t, []*os.File{f}, "LISTEN_FDNAMES="+names)
+		if rep := readReport(t, out); !rep.InvalidValue || len(rep.Addrs) != 0 {
+			t.Errorf("LISTEN_FDNAMES=%q for one descriptor: got %v, err %q; want ErrInvalidValue", names, rep.Addrs, rep.Err)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
 	}
 }

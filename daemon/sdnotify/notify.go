@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -19,10 +20,23 @@ var (
 	// than AF_UNIX (for example "vsock:..."), which this package does not speak.
 	ErrUnsupportedSocket = errors.New("sdnotify: unsupported NOTIFY_SOCKET address")
 	// ErrInvalidValue means an argument or an environment variable had a value
-	// the protocol cannot carry (a negative duration or errno, a malformed
-	// LISTEN_FDS, LISTEN_PID or WATCHDOG_USEC).
+	// the protocol cannot carry (a negative duration or errno; a malformed
+	// LISTEN_FDS, LISTEN_PID or LISTEN_FDNAMES, or descriptors that are not
+	// there; a NOTIFY_SOCKET that sun_path cannot hold).
 	ErrInvalidValue = errors.New("sdnotify: invalid value")
 )
+
+// MinWatchdogInterval is the smallest watchdog timeout WatchdogInterval
+// reports: a smaller WATCHDOG_USEC (systemd takes WatchdogSec= in
+// microseconds, so 1 is possible) is raised to it, so that RunWatchdog pings
+// at most once a millisecond instead of in a busy loop. A service manager
+// that really wants pings more often than that will see them late.
+const MinWatchdogInterval = 2 * time.Millisecond
+
+// sunPathLen is the size of sun_path in struct sockaddr_un on Linux: a path
+// must leave room for its terminating NUL, an abstract name ("@…", the "@"
+// sent as a NUL byte) may fill it.
+const sunPathLen = 108
 
 // sendTimeout bounds how long a message may wait for room in the service
 // manager's receive queue, so that a stuck manager cannot hang the daemon.
@@ -121,24 +135,27 @@ func (n *Notifier) Watchdog() error { return n.Notify(sddaemon.SdNotifyWatchdog)
 
 // WatchdogInterval returns the watchdog timeout from WATCHDOG_USEC and true
 // when the service manager expects pings from this process: WATCHDOG_USEC is
-// a positive integer and WATCHDOG_PID is unset or equal to os.Getpid(). It
-// returns 0 and false otherwise, also when the Notifier is disabled or a
-// variable is malformed (which the service manager never sends).
+// a positive decimal number and WATCHDOG_PID is unset or the decimal
+// os.Getpid(). A timeout below MinWatchdogInterval is raised to it. It
+// returns 0 and false otherwise: when the Notifier is disabled, when
+// WATCHDOG_PID names another process, and when a variable is malformed
+// (signs, spaces, other characters) or WATCHDOG_USEC is too large for a
+// time.Duration (about 292 years), none of which the service manager sends.
 func (n *Notifier) WatchdogInterval() (time.Duration, bool) {
 	if !n.Enabled() || n.watchdogUS == "" {
 		return 0, false
 	}
-	us, err := strconv.ParseInt(n.watchdogUS, 10, 64)
-	if err != nil || us <= 0 {
+	us, err := strconv.ParseUint(n.watchdogUS, 10, 64)
+	if err != nil || us == 0 || us > uint64(math.MaxInt64/time.Microsecond) {
 		return 0, false
 	}
 	if n.watchdogPID != "" {
-		pid, err := strconv.Atoi(n.watchdogPID)
-		if err != nil || pid != os.Getpid() {
+		pid, err := strconv.ParseUint(n.watchdogPID, 10, 64)
+		if err != nil || pid != uint64(os.Getpid()) {
 			return 0, false
 		}
 	}
-	return time.Duration(us) * time.Microsecond, true
+	return max(time.Duration(us)*time.Microsecond, MinWatchdogInterval), true
 }
 
 // RunWatchdog sends WATCHDOG=1 at once and then every half watchdog interval
@@ -151,10 +168,7 @@ func (n *Notifier) RunWatchdog(ctx context.Context) {
 	if !ok {
 		return
 	}
-	period := interval / 2
-	if period <= 0 {
-		period = interval
-	}
+	period := interval / 2 // at least MinWatchdogInterval/2
 	ticker := time.NewTicker(period)
 	defer ticker.Stop()
 	for {
@@ -170,8 +184,11 @@ func (n *Notifier) RunWatchdog(ctx context.Context) {
 // Notify sends the given assignments (such as "MAINPID=42") as one datagram,
 // joined by newlines. Use it for messages without a method of their own. It
 // returns nil when disabled or when there is nothing to send; an error
-// wrapping ErrUnsupportedSocket when NOTIFY_SOCKET is not an AF_UNIX address;
-// otherwise the wrapped dial or write error (a write that cannot get into the
+// wrapping ErrUnsupportedSocket when NOTIFY_SOCKET is neither an absolute
+// path nor an abstract name ("@…"), relative paths included; an error
+// wrapping ErrInvalidValue when it is one that sun_path cannot carry (a
+// path of 108 bytes or more or with a NUL byte, an abstract name of more
+// than 107 bytes, or "/" or "@" alone); otherwise the wrapped dial or write error (a write that cannot get into the
 // manager's full receive queue within 5 s fails with os.ErrDeadlineExceeded).
 func (n *Notifier) Notify(assignments ...string) error {
 	return n.send(context.Background(), assignments...)
@@ -183,10 +200,10 @@ func (n *Notifier) send(ctx context.Context, assignments ...string) error {
 		return nil
 	}
 	msg := strings.Join(assignments, "\n")
-	if !strings.HasPrefix(n.socket, "/") && !strings.HasPrefix(n.socket, "@") {
-		return fmt.Errorf("sdnotify: send %s to %q: %w", firstLine(msg), n.socket, ErrUnsupportedSocket)
+	addr, err := notifyAddr(n.socket)
+	if err != nil {
+		return fmt.Errorf("sdnotify: send %s: %w", firstLine(msg), err)
 	}
-	addr := &net.UnixAddr{Name: n.socket, Net: "unixgram"}
 	conn, err := net.DialUnix("unixgram", nil, addr)
 	if err != nil {
 		return fmt.Errorf("sdnotify: send %s: %w", firstLine(msg), err)
@@ -201,6 +218,21 @@ func (n *Notifier) send(ctx context.Context, assignments ...string) error {
 		return fmt.Errorf("sdnotify: send %s: %w", firstLine(msg), err)
 	}
 	return nil
+}
+
+// notifyAddr checks NOTIFY_SOCKET and returns its address. A path with a
+// NUL byte would name another file to the kernel than it says, so it is
+// refused rather than truncated.
+func notifyAddr(s string) (*net.UnixAddr, error) {
+	switch {
+	case !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "@"):
+		return nil, fmt.Errorf("NOTIFY_SOCKET %q: %w", s, ErrUnsupportedSocket)
+	case len(s) < 2, len(s) > sunPathLen, s[0] == '/' && len(s) == sunPathLen:
+		return nil, fmt.Errorf("NOTIFY_SOCKET of %d bytes: %w", len(s), ErrInvalidValue)
+	case s[0] == '/' && strings.IndexByte(s, 0) >= 0:
+		return nil, fmt.Errorf("NOTIFY_SOCKET %q: NUL byte in a path: %w", s, ErrInvalidValue)
+	}
+	return &net.UnixAddr{Name: s, Net: "unixgram"}, nil
 }
 
 func firstLine(s string) string {

@@ -41,6 +41,12 @@ const (
 	// DefaultLeftoverTimeout is the grace period of a dead worker's
 	// leftover processes between SIGTERM and SIGKILL.
 	DefaultLeftoverTimeout = 5 * time.Second
+	// DefaultStopTimeout is how long a worker gets to exit after the stop
+	// signal before the supervisor sends SIGKILL to it and its process
+	// group. It is below the 10 s that `daemonctl stop` waits by default
+	// before it kills the supervisor itself, so that the supervisor has
+	// ended the whole tree by then.
+	DefaultStopTimeout = 8 * time.Second
 )
 
 // Errors returned by Run. Check them with errors.Is.
@@ -99,6 +105,12 @@ type Config struct {
 	// behind get to exit after SIGTERM before SIGKILL; 0 means
 	// DefaultLeftoverTimeout.
 	LeftoverTimeout time.Duration
+	// StopTimeout is how long, after a stop request, the worker and what
+	// it leaves behind get to exit before SIGKILL; 0 means
+	// DefaultStopTimeout. Whoever stops the supervisor should wait longer
+	// than this before killing it: a supervisor killed mid-stop cannot end
+	// the worker's children (the worker itself dies with it).
+	StopTimeout time.Duration
 }
 
 // Exit is how the last worker ended.

@@ -39,6 +39,12 @@ import (
 // and whatever is still there after LeftoverTimeout gets SIGKILL. A
 // process that left the worker's group and whose parent is still alive
 // (a leftover's own child) is not reached until it becomes our orphan.
+//
+// A stop request starts StopTimeout: the worker gets the stop signal, and
+// when it or anything it left behind is still there once StopTimeout is
+// over, the worker, its process group and our other children get SIGKILL.
+// Run returns only when they are gone (or after one more LeftoverTimeout
+// when SIGKILL does not end them, with a log line).
 func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if cfg.Path == "" || len(cfg.Files) < 3 {
 		return Exit{}, fmt.Errorf("%w: need a path and at least three files", ErrConfig)
@@ -65,6 +71,10 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if grace <= 0 {
 		grace = DefaultLeftoverTimeout
 	}
+	stopTimeout := cfg.StopTimeout
+	if stopTimeout <= 0 {
+		stopTimeout = DefaultStopTimeout
+	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		logf("cannot become a child subreaper (orphans of workers go to init): %v", err)
 	}
@@ -81,7 +91,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	signal.Notify(chld, unix.SIGCHLD)
 	defer signal.Stop(chld)
 
-	k := &keeper{sigs: sigs, chld: chld, done: ctx.Done(), grace: grace, logf: logf,
+	k := &keeper{sigs: sigs, chld: chld, done: ctx.Done(), grace: grace, stopTimeout: stopTimeout, logf: logf,
 		foreign: map[int]bool{}, foreignGroups: map[int]bool{unix.Getpgrp(): true}}
 	// Children we had before Run, and orphans of theirs (in their process
 	// groups, or in ours), are not a worker's leftovers: never signalled,
@@ -184,14 +194,16 @@ func start(cfg *Config, extraFiles []*os.File, extraEnv []string) (*worker, erro
 }
 
 // keeper is what Run shares with its helpers: the signal channels, the
-// stop request, the leftover grace period, the log, and the children
-// that were ours before Run.
+// stop request and its deadline, the leftover grace period, the log, and
+// the children that were ours before Run.
 type keeper struct {
-	sigs, chld <-chan os.Signal
-	done       <-chan struct{} // nil once seen
-	grace      time.Duration
-	logf       func(string, ...any)
-	foreign    map[int]bool // children we had before Run
+	sigs, chld  <-chan os.Signal
+	done        <-chan struct{} // nil once seen
+	grace       time.Duration
+	stopTimeout time.Duration
+	stopAt      time.Time // when SIGKILL ends a stop; zero until one is requested
+	logf        func(string, ...any)
+	foreign     map[int]bool // children we had before Run
 	// foreignGroups are our own process group and the foreign children's.
 	foreignGroups map[int]bool
 }
@@ -201,8 +213,18 @@ func isStop(s os.Signal) bool {
 	return s == unix.SIGTERM || s == unix.SIGINT
 }
 
+// requestStop records a stop request: the first one sets the deadline
+// after which what is left of the worker gets SIGKILL.
+func (k *keeper) requestStop() {
+	if k.stopAt.IsZero() {
+		k.stopAt = time.Now().Add(k.stopTimeout)
+	}
+}
+
 // supervise forwards signals until the worker ends, ends its leftovers,
-// and returns its Exit and whether a stop was requested.
+// and returns its Exit and whether a stop was requested. Once a stop is
+// requested and its deadline passes, the worker and its process group get
+// SIGKILL.
 func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 	defer unix.Close(w.pidfd)
 	exited := make(chan struct{})
@@ -219,6 +241,22 @@ func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 		}
 		close(exited)
 	}()
+	var (
+		kill  *time.Timer
+		killC <-chan time.Time
+	)
+	defer func() {
+		if kill != nil {
+			kill.Stop()
+		}
+	}()
+	armKill := func() {
+		if kill == nil && !k.stopAt.IsZero() {
+			kill = time.NewTimer(time.Until(k.stopAt))
+			killC = kill.C
+		}
+	}
+	armKill()
 	for {
 		select {
 		case <-k.chld:
@@ -226,12 +264,21 @@ func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 		case s := <-k.sigs:
 			if isStop(s) {
 				stopping = true
+				k.requestStop()
+				armKill()
 			}
 			w.signal(s.(syscall.Signal), k.logf)
 		case <-k.done:
 			k.done = nil
 			stopping = true
+			k.requestStop()
+			armKill()
 			w.signal(unix.SIGTERM, k.logf)
+		case <-killC:
+			killC = nil
+			k.logf("worker pid %d still running %s after the stop request: sent SIGKILL to its process group", w.pid, k.stopTimeout)
+			w.signal(unix.SIGKILL, k.logf)
+			_ = unix.Kill(-w.pid, unix.SIGKILL) // the group of our unreaped child: never recycled
 		case <-exited:
 			e, stop := k.collect(w)
 			stopping = stopping || stop
@@ -246,18 +293,24 @@ func (k *keeper) supervise(w *worker, stopping bool) (Exit, bool) {
 // The leftovers are the other members of its process group and our
 // children (orphans reparented to us): SIGTERM, SIGKILL after the grace
 // period, and after another grace period they are given up on with a log
-// line. The worker stays an unreaped zombie until then, so -pid names its
-// group all along; our children are reaped only here, after the signals,
-// so no signal reaches a recycled pid. It reports whether a stop was
-// requested meanwhile.
+// line. Once a stop is requested, SIGKILL comes no later than the stop
+// deadline (at once when it has passed). The worker stays an unreaped
+// zombie until then, so -pid names its group all along; our children are
+// reaped only here, after the signals, so no signal reaches a recycled
+// pid. It reports whether a stop was requested meanwhile.
 func (k *keeper) collect(w *worker) (Exit, bool) {
-	_ = unix.Kill(-w.pid, unix.SIGTERM)
+	killed := !k.stopAt.IsZero() && !time.Now().Before(k.stopAt)
+	first := unix.SIGTERM
+	if killed {
+		first = unix.SIGKILL
+	}
+	_ = unix.Kill(-w.pid, first)
 	left := k.leftovers(w.pid, children())
 	if len(left) == 0 {
 		return wait(w.pid), false
 	}
-	k.logf("worker pid %d left %d process(es) behind: sent SIGTERM", w.pid, len(left))
-	stop, killed := false, false
+	k.logf("worker pid %d left %d process(es) behind: sent %s", w.pid, len(left), sigName(first))
+	stop := false
 	// Each leftover gets the current signal once, orphans adopted later
 	// included (SIGTERM before the grace period is over, SIGKILL after).
 	signalled := map[int]bool{}
@@ -269,7 +322,14 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 			}
 		}
 	}
-	t := time.NewTimer(k.grace)
+	// killAt is when SIGKILL follows: the grace period, cut short by a
+	// stop deadline (see byStop).
+	killAt := time.Now().Add(k.grace)
+	byStop := func() bool { return !killed && !k.stopAt.IsZero() && k.stopAt.Before(killAt) }
+	if byStop() {
+		killAt = k.stopAt
+	}
+	t := time.NewTimer(time.Until(killAt))
 	defer t.Stop()
 	for {
 		left = k.leftovers(w.pid, k.reapOthers(w.pid))
@@ -288,9 +348,13 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 		select {
 		case <-k.chld:
 		case s := <-k.sigs:
-			stop = stop || isStop(s)
+			if isStop(s) {
+				stop = true
+				k.requestStop()
+			}
 		case <-k.done:
 			k.done, stop = nil, true
+			k.requestStop()
 		case <-t.C:
 			if killed {
 				k.logf("%d leftover process(es) did not end after SIGKILL; leaving them", len(left))
@@ -299,8 +363,16 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 			_ = unix.Kill(-w.pid, unix.SIGKILL)
 			killed = true
 			clear(signalled)
-			k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
+			if k.stopAt.Equal(killAt) {
+				k.logf("%d leftover process(es) still running at the stop deadline: sent SIGKILL", len(left))
+			} else {
+				k.logf("%d leftover process(es) still running after %s: sent SIGKILL", len(left), k.grace)
+			}
 			t.Reset(k.grace)
+		}
+		if byStop() { // a stop requested just now
+			killAt = k.stopAt
+			t.Reset(time.Until(killAt))
 		}
 	}
 	return wait(w.pid), stop

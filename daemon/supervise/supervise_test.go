@@ -450,3 +450,86 @@ func shConfig(script string, grace time.Duration, logf func(string, ...any), arg
 		Logf:            logf,
 	}
 }
+
+// TestStopKillsTermIgnoringWorkerTree: a worker that ignores SIGTERM, with
+// a child in its process group and an orphan in a session of its own
+// (adopted by us): after StopTimeout the whole tree gets SIGKILL, and Run
+// returns only once all of it is gone.
+func TestStopKillsTermIgnoringWorkerTree(t *testing.T) {
+	pids := filepath.Join(t.TempDir(), "pids")
+	log := &logSink{}
+	cfg := shConfig(`trap '' TERM; sleep 1000 & echo $! >>"$1"; (setsid sleep 1000 & echo $! >>"$1"); echo $$ >>"$1"; wait`,
+		time.Hour, log.printf, "sh", pids)
+	cfg.StopTimeout = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		e   Exit
+		err error
+	}
+	res := make(chan result, 1)
+	go func() { e, err := Run(ctx, cfg); res <- result{e, err} }()
+	var tree []string
+	waitFor(t, "the worker's tree", func() bool {
+		b, _ := os.ReadFile(pids)
+		tree = strings.Fields(string(b))
+		return len(tree) == 3
+	})
+	cancel()
+	select {
+	case r := <-res:
+		if r.err != nil || !r.e.Stopped || r.e.Signal != syscall.SIGKILL {
+			t.Errorf("Run: %+v, %v; want a stopped worker killed by SIGKILL", r.e, r.err)
+		}
+	case <-time.After(20 * time.Second):
+		for _, p := range tree {
+			pid, _ := strconv.Atoi(p)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		<-res
+		t.Fatalf("Run did not return after the stop timeout; log:\n%s", log.String())
+	}
+	for _, p := range tree {
+		if _, err := os.Stat("/proc/" + p); err == nil {
+			t.Errorf("pid %s of the worker's tree still exists after Run returned", p)
+		}
+	}
+	if !strings.Contains(log.String(), "after the stop request: sent SIGKILL") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestStopCutsLeftoverGrace: a stop requested while a dead worker's
+// leftover (ignoring SIGTERM) has a long grace period ends it with SIGKILL
+// at the stop deadline, not at the end of the grace period.
+func TestStopCutsLeftoverGrace(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pids := filepath.Join(t.TempDir(), "pids")
+	log := &logSink{}
+	cfg := shConfig(`(trap '' TERM; exec sleep 1000) & echo $! >"$1"; sleep 0.2; exit 1`, time.Hour, func(format string, args ...any) {
+		log.printf(format, args...)
+		if strings.Contains(format, "behind") {
+			cancel()
+		}
+	}, "sh", pids)
+	cfg.StopTimeout = 200 * time.Millisecond
+	res := make(chan error, 1)
+	go func() { _, err := Run(ctx, cfg); res <- err }()
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		b, _ := os.ReadFile(pids)
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		<-res
+		t.Fatalf("Run waited for the leftover grace period despite the stop; log:\n%s", log.String())
+	}
+	if !strings.Contains(log.String(), "at the stop deadline: sent SIGKILL") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}

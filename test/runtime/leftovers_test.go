@@ -172,3 +172,46 @@ func TestStopRefusesLeftoversOutsideGroup(t *testing.T) {
 		t.Fatalf("status: %d %q, want 1", r.code, r.output)
 	}
 }
+
+// A --keepalive worker that ignores SIGTERM, and its children (which
+// inherit the ignored disposition): stop must end the whole tree before it
+// reports success. The angel ends the worker and its process group after
+// its own stop timeout (supervise.DefaultStopTimeout), within stop's
+// default one. (A stop --timeout shorter than the angel's kills the angel
+// first; ending the worker's children then is up to stop.)
+func TestKeepaliveStopEndsTermIgnoringWorkerTree(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.pid")
+	stopAtCleanup(t, p)
+	ready := filepath.Join(filepath.Dir(p), "ready")
+	r := run(t, []string{"READY=" + ready}, dctl, "run", "--daemon", "--keepalive", "--pidfile", p, "--",
+		"sh", "-c", `trap "" TERM; sleep 1000 & sleep 1000 & : > "$READY"; wait`)
+	if r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	angel := readPID(t, p)
+	waitFor(t, "the worker's children", func() bool { _, err := os.Stat(ready); return err == nil })
+	workers := children(angel)
+	if len(workers) != 1 {
+		t.Fatalf("angel %d has children %v, want one worker", angel, workers)
+	}
+	tree := append([]int{angel, workers[0]}, children(workers[0])...)
+	if len(tree) != 4 {
+		t.Fatalf("tree %v, want the angel, the worker and two sleeps", tree)
+	}
+	for _, q := range tree {
+		killAtCleanup(t, q)
+	}
+	// stop's default timeout (10 s) is longer than the angel's (8 s).
+	r = run(t, nil, dctl, "stop", "--pidfile", p)
+	if r.code != 0 {
+		t.Fatalf("stop: %d %q", r.code, r.output)
+	}
+	for _, q := range tree {
+		if alive(q) {
+			t.Errorf("pid %d (of %v: angel, worker, sleeps) still alive after stop returned 0", q, tree)
+		}
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Error("stop left the pidfile")
+	}
+}
