@@ -418,3 +418,69 @@ func (p *process) wait(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Abort ends a program that a launcher has just started with pf's locked
+// descriptor (as `daemonctl run --daemon` does) when the start cannot be
+// completed, such as when its pid cannot be written into the pidfile: it
+// sends SIGKILL to the program (to its process group when it leads one,
+// which reaches the children that inherited the descriptor too), waits up
+// to DefaultKillTimeout for the program to exit, and removes the pidfile.
+//
+// The program is signalled only once, pinned by a pidfd, it is seen to
+// hold pf's write lock, which only processes that inherited pf's open file
+// description can. A program that has exited already is not an error.
+// Errors: ErrUnverified when pid is alive but does not hold the lock (it
+// closed the descriptor): it is left alone; ErrStillAlive; permission to
+// signal. The pidfile is removed in every case.
+func Abort(ctx context.Context, pf *pidfile.File, pid int) error {
+	err := abort(ctx, pf, pid)
+	if rerr := pf.Remove(); err == nil && rerr != nil {
+		err = fmt.Errorf("control: %w", rerr)
+	}
+	return err
+}
+
+func abort(ctx context.Context, pf *pidfile.File, pid int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(pf.File().Fd()), &st); err != nil {
+		return fmt.Errorf("control: stat %s: %w", pf.Path(), err)
+	}
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("control: pidfd_open %d: %w", pid, err)
+	}
+	p := &process{pid: pid, path: pf.Path(), fd: os.NewFile(uintptr(fd), "pidfd")}
+	defer p.close()
+	pgid, err := unix.Getpgid(pid)
+	leader := err == nil && pgid == pid
+	held, err := pidfile.HoldsLock(pid, &st)
+	switch {
+	case p.exited():
+		return nil
+	case err != nil:
+		return fmt.Errorf("control: pid %d: %w: %w", pid, err, ErrUnverified)
+	case !held:
+		return fmt.Errorf("control: pid %d no longer holds %s: %w", pid, pf.Path(), ErrUnverified)
+	}
+	// Alive after the check: the check was about the pinned process.
+	if leader {
+		g := &group{id: pid, pidfd: p.fd}
+		if err := g.signal(unix.SIGKILL); err != nil {
+			return err
+		}
+	} else if err := p.signal(unix.SIGKILL); err != nil {
+		return err
+	}
+	kctx, cancel := context.WithTimeout(ctx, DefaultKillTimeout)
+	defer cancel()
+	if err := p.wait(kctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("control: kill pid %d: %w", pid, ctx.Err())
+		}
+		return fmt.Errorf("control: pid %d %w (waited %s)", pid, ErrStillAlive, DefaultKillTimeout)
+	}
+	return nil
+}
