@@ -52,49 +52,78 @@ func withArgv(argv ...string) []int {
 	return pids
 }
 
-// On a full file system the pid cannot be written after the program has
-// started: run --daemon must stop that program, leave no pidfile and fail
-// with the reason (it used to exit 1 with the program running and an
-// empty locked pidfile that status called "running (pid 0)").
-func TestRunDaemonPidfileWriteFails(t *testing.T) {
+// On a full file system the pid cannot be written. After run --daemon has
+// started the program, it must stop it, leave no pidfile and fail with the
+// reason (it used to exit 1 with the program running and an empty locked
+// pidfile that status called "running (pid 0)"). The keepalive angel and
+// the library's classic mode write their own pid before anything runs:
+// they must fail the same way and leave no pidfile either (the angel used
+// to leave an empty one).
+func TestPidfileWriteFails(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root (mount)")
 	}
-	dir := t.TempDir()
-	// A unique argument tells our program from every other sleep.
-	marker := "1000." + strconv.Itoa(os.Getpid())
+	// A unique argument tells our program from every other process.
+	marker := strconv.Itoa(os.Getpid())
+	cases := map[string]struct {
+		env  []string
+		argv []string // the program, found by its command line afterwards
+		run  []string // what starts it; @PIDFILE@ is replaced
+	}{
+		"daemon": {argv: []string{"sleep", "1000." + marker},
+			run: []string{dctl, "run", "--daemon", "--pidfile", "@PIDFILE@", "--", "sleep", "1000." + marker}},
+		"keepalive": {argv: []string{"sleep", "1001." + marker},
+			run: []string{dctl, "run", "--daemon", "--keepalive", "--pidfile", "@PIDFILE@", "--", "sleep", "1001." + marker}},
+		"library": {env: libEnv("LIB_CLASSIC=1", "LIB_PIDFILE=@PIDFILE@"), argv: []string{self(t), "-test.run=^$", "-test.timeout=" + marker + "s"},
+			run: []string{self(t), "-test.run=^$", "-test.timeout=" + marker + "s"}},
+	}
 	script := `mount -t tmpfs -o size=4k tmpfs "$1" || exit 99
 head -c 4096 /dev/zero > "$1/fill" 2>/dev/null
-"$2" run --daemon --pidfile "$1/d.pid" -- sleep "$3"
+d=$1 dctl=$2; shift 2
+"$@"
 echo "rc=$?"
-"$2" status --pidfile "$1/d.pid"
+"$dctl" status --pidfile "$d/d.pid"
 echo "status=$?"
-ls "$1"`
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", dir, dctl, marker)
-	out, err := cmd.CombinedOutput()
-	t.Cleanup(func() {
-		for _, pid := range withArgv("sleep", marker) {
-			unix.Kill(pid, unix.SIGKILL)
-			waitGone(t, pid)
-		}
-	})
-	if cmd.ProcessState.ExitCode() == 99 {
-		t.Skipf("cannot mount a tmpfs: %s", out)
-	}
-	if err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	text := string(out)
-	if !strings.Contains(text, "rc=1\n") || !strings.Contains(text, "no space left on device") {
-		t.Errorf("run did not fail with the reason:\n%s", text)
-	}
-	_, listing, _ := strings.Cut(text, "status=")
-	if !strings.HasPrefix(listing, "3\n") || strings.Contains(listing, "d.pid") {
-		t.Errorf("a pidfile was left behind:\n%s", text)
-	}
-	// The program is gone once run has returned (at most a zombie of ours).
-	if pids := withArgv("sleep", marker); len(pids) != 0 {
-		t.Errorf("the program still runs after the failed start: pids %v\n%s", pids, text)
+ls "$d"`
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "d.pid")
+			args := []string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", dir, dctl}
+			for _, a := range c.run {
+				args = append(args, strings.ReplaceAll(a, "@PIDFILE@", p))
+			}
+			cmd := exec.Command("unshare", args...)
+			cmd.Env = os.Environ()
+			for _, kv := range c.env {
+				cmd.Env = append(cmd.Env, strings.ReplaceAll(kv, "@PIDFILE@", p))
+			}
+			out, err := cmd.CombinedOutput()
+			t.Cleanup(func() {
+				for _, pid := range withArgv(c.argv...) {
+					unix.Kill(pid, unix.SIGKILL)
+					waitGone(t, pid)
+				}
+			})
+			if cmd.ProcessState.ExitCode() == 99 {
+				t.Skipf("cannot mount a tmpfs: %s", out)
+			}
+			if err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			text := string(out)
+			if !strings.Contains(text, "rc=1\n") || !strings.Contains(text, "no space left on device") {
+				t.Errorf("the start did not fail with the reason:\n%s", text)
+			}
+			_, listing, _ := strings.Cut(text, "status=")
+			if !strings.HasPrefix(listing, "3\n") || strings.Contains(listing, "d.pid") {
+				t.Errorf("a pidfile was left behind:\n%s", text)
+			}
+			// Gone once the start has failed (at most a zombie of ours).
+			if pids := withArgv(c.argv...); len(pids) != 0 {
+				t.Errorf("the program still runs after the failed start: pids %v\n%s", pids, text)
+			}
+		})
 	}
 }
 
