@@ -206,13 +206,13 @@ func (p *File) File() *os.File { return p.f }
 func (p *File) Write(pid int) error {
 	b := []byte(strconv.Itoa(pid) + "\n")
 	if _, err := p.f.WriteAt(b, 0); err != nil {
-		return fmt.Errorf("pidfile: write %s: %w", p.path, err)
+		return fmt.Errorf("pidfile: %w", err) // names the operation and the path
 	}
 	// Only a longer earlier pid needs cutting off (a freshly acquired
 	// file is empty, and writers hold the lock).
 	if p.size > int64(len(b)) {
 		if err := p.f.Truncate(int64(len(b))); err != nil {
-			return fmt.Errorf("pidfile: truncate %s: %w", p.path, err)
+			return fmt.Errorf("pidfile: %w", err)
 		}
 	}
 	p.size = int64(len(b))
