@@ -249,3 +249,57 @@ func TestStopKillWaitIsBounded(t *testing.T) {
 		t.Fatal("Stop still waiting 20s after SIGKILL")
 	}
 }
+
+// Abort kills the program started with the locked descriptor, and only
+// when it still holds the lock; the pidfile goes either way.
+func TestAbort(t *testing.T) {
+	for name, c := range map[string]struct {
+		script string
+		killed bool
+	}{
+		"holds the lock":  {"exec sleep 1000", true},
+		"closed its fd 3": {"exec 3>&-; exec sleep 1000", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			pf, err := pidfile.Acquire(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("sh", "-c", c.script)
+			cmd.ExtraFiles = []*os.File{pf.File()}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			pid := cmd.Process.Pid
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+				b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+				if string(b) == "sleep\n" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("sh never became sleep")
+				}
+			}
+			err = Abort(context.Background(), pf, pid)
+			if c.killed {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ws := waitStatus(t, cmd); ws.Signal() != unix.SIGKILL {
+					t.Fatalf("status %v, want SIGKILL", ws)
+				}
+			} else {
+				if !errors.Is(err, ErrUnverified) {
+					t.Fatalf("Abort = %v, want ErrUnverified", err)
+				}
+				(&victim{cmd: cmd}).untouched(t)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("pidfile left: %v", err)
+			}
+		})
+	}
+}

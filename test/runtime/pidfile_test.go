@@ -185,3 +185,38 @@ func TestStatusStopRefuseHostilePidfiles(t *testing.T) {
 		t.Errorf("stop removed a pidfile it does not trust: %v", err)
 	}
 }
+
+// The pid in the pidfile is alive but does not hold the lock (the program
+// closed fd 3 and its child keeps it; a reused pid looks the same): status
+// cannot vouch for it (4), and stop and reload signal nothing and say why.
+func TestUnverifiedHolderNotSignalled(t *testing.T) {
+	dir := t.TempDir()
+	p, ready := filepath.Join(dir, "d.pid"), filepath.Join(dir, "ready")
+	stopAtCleanup(t, p)
+	script := `sleep 1000 & exec 3>&-; : > "$0"; wait`
+	if r := runBounded(t, dctl, "run", "--daemon", "--pidfile", p, "--", "sh", "-c", script, ready); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.output)
+	}
+	pid := readPID(t, p)
+	kids := children(pid)
+	t.Cleanup(func() {
+		for _, k := range kids {
+			unix.Kill(k, unix.SIGKILL)
+			waitGone(t, k)
+		}
+		unix.Kill(pid, unix.SIGKILL)
+		waitGone(t, pid)
+	})
+	waitFor(t, "fd 3 closed", func() bool { _, err := os.Stat(ready); return err == nil })
+	if r := runBounded(t, dctl, "status", "--pidfile", p); r.code != 4 || !strings.Contains(r.output, "not by pid "+strconv.Itoa(pid)) {
+		t.Errorf("status: %d %s", r.code, r.output)
+	}
+	for _, cmd := range []string{"stop", "reload"} {
+		if r := runBounded(t, dctl, cmd, "--pidfile", p); r.code != 1 || !strings.Contains(r.output, "nothing signalled") {
+			t.Errorf("%s: %d %s", cmd, r.code, r.output)
+		}
+	}
+	if !alive(pid) {
+		t.Errorf("pid %d was signalled", pid)
+	}
+}
