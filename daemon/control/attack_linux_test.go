@@ -1,11 +1,8 @@
 package control
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,111 +13,9 @@ import (
 	"time"
 
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
+	"github.com/daemonctl/daemonctl/internal/hostile"
 	"golang.org/x/sys/unix"
 )
-
-// attackerEnv makes the re-executed test binary act as the attacker (see
-// attacker); TestMain dispatches on it.
-const attackerEnv = "CONTROL_TEST_ATTACKER"
-
-// attacker is the helper process run as nobody: mode "read" takes an OFD
-// read lock on an existing file; "plant" creates the file (mode 0666),
-// writes pid into it and takes an OFD write lock. It says "ready" and
-// holds on until its standard input closes.
-func attacker(mode, path, pid string) int {
-	flags, typ := unix.O_RDONLY, int16(unix.F_RDLCK)
-	if mode == "plant" {
-		flags, typ = unix.O_RDWR|unix.O_CREAT, unix.F_WRLCK
-	}
-	unix.Umask(0)
-	fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0o666)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "attacker:", err)
-		return 1
-	}
-	if pid != "" {
-		if _, err := unix.Pwrite(fd, []byte(pid+"\n"), 0); err != nil {
-			fmt.Fprintln(os.Stderr, "attacker:", err)
-			return 1
-		}
-	}
-	lk := unix.Flock_t{Type: typ, Whence: io.SeekStart}
-	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
-		fmt.Fprintln(os.Stderr, "attacker: lock:", err)
-		return 1
-	}
-	fmt.Println("ready")
-	io.Copy(io.Discard, os.Stdin)
-	return 0
-}
-
-const nobody = 65534
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (the attacker runs as nobody)")
-	}
-}
-
-// attackDir returns a directory given to nobody with mode, reachable by
-// nobody (the test's temporary directories are opened up to 0755).
-func attackDir(t *testing.T, mode os.FileMode) string {
-	t.Helper()
-	base := t.TempDir()
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(base, "run")
-	if err := os.Mkdir(dir, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, nobody, nobody); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, mode); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// attack runs the attacker as nobody (from a copy of the test binary that
-// nobody may execute) and returns once it holds its lock.
-func attack(t *testing.T, mode, path string, pid int) {
-	t.Helper()
-	bin := filepath.Join(attackDir(t, 0o755), "attacker")
-	b, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), attackerEnv+"="+mode, "ATTACK_PATH="+path)
-	if pid != 0 {
-		cmd.Env = append(cmd.Env, "ATTACK_PID="+strconv.Itoa(pid))
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { in.Close(); cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("attacker did not get its lock: %q, %v", line, err)
-	}
-}
 
 // victim is a process that stands for an unrelated one reusing a dead
 // daemon's pid (or pid 1); untouched reports that no signal reached it.
@@ -150,13 +45,13 @@ func (v *victim) untouched(t *testing.T) {
 // nobody holds a read lock on a stale root-owned pidfile whose pid now
 // names an unrelated process: stop and reload must not signal it.
 func TestReadLockDoesNotGetAPIDSignalled(t *testing.T) {
-	needRoot(t)
-	path := filepath.Join(attackDir(t, 0o755), "d.pid")
+	hostile.NeedRoot(t)
+	path := filepath.Join(hostile.Dir(t, 0o755), "d.pid")
 	v := newVictim(t)
 	if err := os.WriteFile(path, []byte(strconv.Itoa(v.pid())+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	attack(t, "read", path, 0)
+	hostile.Lock(t, hostile.Read, path, 0)
 	if _, err := Signal(path, unix.SIGHUP); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("Signal = %v, want ErrNotRunning", err)
 	}
@@ -171,10 +66,10 @@ func TestReadLockDoesNotGetAPIDSignalled(t *testing.T) {
 // on it and names a process of root's in it: nothing is signalled, and the
 // reason is clear.
 func TestPlantedPidfileNotObeyed(t *testing.T) {
-	needRoot(t)
-	path := filepath.Join(attackDir(t, 0o1777), "d.pid")
+	hostile.NeedRoot(t)
+	path := filepath.Join(hostile.Dir(t, 0o1777), "d.pid")
 	v := newVictim(t)
-	attack(t, "plant", path, v.pid())
+	hostile.Lock(t, hostile.Plant, path, v.pid())
 	if _, err := Signal(path, unix.SIGHUP); !errors.Is(err, pidfile.ErrUntrusted) {
 		t.Errorf("Signal = %v, want ErrUntrusted", err)
 	}
