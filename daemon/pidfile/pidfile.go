@@ -115,11 +115,20 @@ type Status struct {
 	Reason error
 }
 
+// maxLine is the longest first line parsePID accepts: a pid and some
+// blanks. Probe reads twice as much, so a longer line is refused whole
+// rather than judged by a prefix.
+const maxLine = 32
+
 // parsePID reads the first line of a pidfile: decimal digits, with blanks
 // around them allowed. It returns 0 and ErrInvalid for anything else (a
-// sign, other characters, an empty line) and for a pid outside 1..MaxPID.
+// sign, other characters, an empty line, a line longer than maxLine) and
+// for a pid outside 1..MaxPID.
 func parsePID(data []byte) (int, error) {
 	line, _, _ := strings.Cut(string(data), "\n")
+	if len(line) > maxLine {
+		return 0, fmt.Errorf("%w: first line of %d bytes", ErrInvalid, len(line))
+	}
 	s := strings.Trim(line, " \t\r")
 	pid := 0
 	for i := 0; i < len(s); i++ {

@@ -330,7 +330,7 @@ func probe(path string) (s Status, empty bool, err error) {
 	if err != nil {
 		return s, false, fmt.Errorf("pidfile: test lock %s: %w", path, err)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, 64))
+	data, err := io.ReadAll(io.LimitReader(f, 2*maxLine))
 	if err != nil {
 		return s, false, fmt.Errorf("pidfile: read %s: %w", path, err)
 	}
