@@ -300,8 +300,11 @@ func credential(cfg Config) (*syscall.Credential, error) {
 }
 
 // runtimeDir creates dir (0755) when missing and gives it to cred, so that
-// the daemon can remove its pidfile after dropping privileges. An existing
-// directory is left as it is.
+// the daemon can remove its pidfile after dropping privileges (a directory
+// entry, which the directory's owner may remove; the pidfile itself stays
+// root's). An existing directory is left as it is. Since the service user
+// may then write in it, whatever sits in it is hostile input to root, as
+// package pidfile assumes.
 func runtimeDir(dir string, cred *syscall.Credential) error {
 	err := os.Mkdir(dir, 0o755)
 	switch {
@@ -317,6 +320,15 @@ func runtimeDir(dir string, cred *syscall.Credential) error {
 	return nil
 }
 
+// acquirePidfile takes the pidfile and writes our pid before privileges
+// are dropped. The file stays owned by whoever created it (root): handing
+// it to the service user would let that user write any pid into it and
+// hold its lock, and stop or reload, run as root, would then signal that
+// pid. The daemon keeps the locked descriptor it opened; after the drop
+// it can still remove the file from a runtime directory it owns, not from
+// a sticky one (such as /tmp): there the file is left stale, to be taken
+// over by the next start (stop removes it in any case). A failed write
+// removes the pidfile and fails the start before anything runs.
 func acquirePidfile(path string, cred *syscall.Credential) (*pidfile.File, error) {
 	if err := runtimeDir(filepath.Dir(path), cred); err != nil {
 		return nil, err
@@ -328,13 +340,6 @@ func acquirePidfile(path string, cred *syscall.Credential) (*pidfile.File, error
 	if err := pf.Write(os.Getpid()); err != nil {
 		pf.Remove()
 		return nil, fmt.Errorf("daemon: %w", err)
-	}
-	if cred != nil {
-		// The owner may delete it even from a sticky directory.
-		if err := pf.File().Chown(int(cred.Uid), int(cred.Gid)); err != nil {
-			pf.Remove()
-			return nil, fmt.Errorf("daemon: %w", err)
-		}
 	}
 	return pf, nil
 }

@@ -55,7 +55,9 @@ func Stage(getenv func(string) string) (int, bool) {
 	var pf *pidfile.File
 	if opts.Pidfile != "" {
 		if pf, err = pidfile.Acquire(opts.Pidfile); err == nil {
-			err = pf.Write(os.Getpid())
+			if err = pf.Write(os.Getpid()); err != nil {
+				pf.Remove() // nothing started yet: leave no pidfile
+			}
 		}
 		if err != nil {
 			logger.Print(err)

@@ -18,6 +18,15 @@ var (
 	ErrNotRunning = errors.New("not running")
 	// ErrUnknownPID means the pidfile is locked but holds no pid.
 	ErrUnknownPID = errors.New("pidfile is locked but holds no pid")
+	// ErrUnverified means the pidfile is write-locked but the pid written
+	// in it could not be shown to hold the lock (pidfile.Unverified): it
+	// names a live process that does not hold it, or one whose
+	// descriptors the caller may not read. Nothing is signalled.
+	ErrUnverified = errors.New("pid not verified as the pidfile's holder; nothing signalled")
+	// ErrStillAlive means a process was still there when the wait after
+	// SIGKILL (StopOptions.KillTimeout) ended: it is stuck in the kernel
+	// (uninterruptible sleep, a tracer holding it at exit).
+	ErrStillAlive = errors.New("still alive after SIGKILL")
 	// ErrBadSignal means a signal name or number was not recognised.
 	ErrBadSignal = errors.New("unknown signal")
 	// ErrLeftovers means the daemon's pid has exited but processes it
@@ -53,6 +62,10 @@ func (e *LeftoversError) Is(target error) bool { return target == ErrLeftovers }
 // StopOptions.Timeout is zero.
 const DefaultStopTimeout = 10 * time.Second
 
+// DefaultKillTimeout is how long Stop waits after SIGKILL when
+// StopOptions.KillTimeout is zero.
+const DefaultKillTimeout = 5 * time.Second
+
 // StopOptions tunes Stop. The zero value sends SIGTERM and escalates to
 // SIGKILL after DefaultStopTimeout.
 type StopOptions struct {
@@ -62,6 +75,9 @@ type StopOptions struct {
 	// DefaultStopTimeout, a negative value sends SIGKILL right away. One
 	// grace period covers the daemon and what it left behind.
 	Timeout time.Duration
+	// KillTimeout bounds the wait for the exit after SIGKILL; 0 means
+	// DefaultKillTimeout. A process still there then gives ErrStillAlive.
+	KillTimeout time.Duration
 }
 
 // StopResult says what Stop did.

@@ -15,8 +15,11 @@ import (
 // Signal sends sig to the daemon whose locked pidfile is at path and
 // returns its pid. It returns ErrNotRunning (wrapped) when the pidfile is
 // absent or stale, or when the pid in it has exited while processes it
-// left behind still hold the lock (pidfile.Orphaned); it never signals a
-// pid whose pidfile lock is gone.
+// left behind still hold the lock (pidfile.Orphaned); ErrUnverified when
+// the pid in it cannot be shown to hold the write lock
+// (pidfile.Unverified); pidfile.ErrUntrusted or pidfile.ErrInvalid for a
+// pidfile that may not be believed. It never signals a pid that it has not
+// seen hold the pidfile's write lock (see target).
 func Signal(path string, sig syscall.Signal) (int, error) {
 	t, _, err := target(path)
 	if err != nil {
@@ -47,16 +50,24 @@ func Signal(path string, sig syscall.Signal) (int, error) {
 // that is already gone it first checks that a member of the group still
 // has the pidfile open. See group for how the group is pinned.
 //
-// Errors: permission to signal; a *LeftoversError (ErrLeftovers) when
-// processes outside the daemon's process group still hold the lock, or
-// the daemon did not lead one, and the pidfile is kept; a pidfile that a
-// new instance took over meanwhile; ctx ending first.
+// After SIGKILL it waits at most opts.KillTimeout for the exit.
+//
+// Errors: those of Signal (ErrUnverified, pidfile.ErrUntrusted,
+// pidfile.ErrInvalid), with nothing signalled; permission to signal; a
+// *LeftoversError (ErrLeftovers) when processes outside the daemon's
+// process group still hold the lock, or the daemon did not lead one, and
+// the pidfile is kept; ErrStillAlive when the daemon or its group outlived
+// the wait after SIGKILL; a pidfile that a new instance took over
+// meanwhile; ctx ending first.
 func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error) {
 	if opts.Signal == 0 {
 		opts.Signal = unix.SIGTERM
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultStopTimeout
+	}
+	if opts.KillTimeout <= 0 {
+		opts.KillTimeout = DefaultKillTimeout
 	}
 	// The end of the grace period; zero means none is left.
 	var deadline time.Time
@@ -74,7 +85,7 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 			}
 			res.RemovedStale = true
 		case pidfile.Orphaned:
-			return res, stopOrphaned(ctx, path, st.PID, opts.Signal, deadline, &res)
+			return res, stopOrphaned(ctx, path, st.PID, opts, deadline, &res)
 		}
 		return res, nil
 	case err != nil:
@@ -99,15 +110,21 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 		if err := t.signal(unix.SIGKILL); err != nil {
 			return res, err
 		}
-		if err := t.wait(ctx); err != nil {
-			return res, fmt.Errorf("control: stop pid %d after SIGKILL: %w", t.pid, err)
+		kctx, cancel := context.WithTimeout(ctx, opts.KillTimeout)
+		err := t.wait(kctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("control: stop pid %d after SIGKILL: %w", t.pid, ctx.Err())
+			}
+			return res, fmt.Errorf("control: pid %d %w (waited %s)", t.pid, ErrStillAlive, opts.KillTimeout)
 		}
 	}
 	var g *group
 	if t.leader {
 		g = &group{id: t.pid, pidfd: t.fd}
 	}
-	if err := stopLeftovers(ctx, path, g, t.pid, opts.Signal, deadline, &res); err != nil {
+	if err := stopLeftovers(ctx, path, g, t.pid, opts, deadline, &res); err != nil {
 		return res, err
 	}
 	if err := pidfile.RemoveStale(path); err != nil {
@@ -121,11 +138,11 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 // signals the group numbered pid only after seeing one of its members
 // hold the pidfile open: the number cannot be reused while the group has
 // members, so the signal reaches that group and no other.
-func stopOrphaned(ctx context.Context, path string, pid int, sig syscall.Signal, deadline time.Time, res *StopResult) error {
+func stopOrphaned(ctx context.Context, path string, pid int, opts StopOptions, deadline time.Time, res *StopResult) error {
 	if err := verifyOrphaned(path, pid); err != nil {
 		return err
 	}
-	if err := stopLeftovers(ctx, path, &group{id: pid}, pid, sig, deadline, res); err != nil {
+	if err := stopLeftovers(ctx, path, &group{id: pid}, pid, opts, deadline, res); err != nil {
 		return err
 	}
 	if err := pidfile.RemoveStale(path); err != nil {
@@ -134,12 +151,13 @@ func stopOrphaned(ctx context.Context, path string, pid int, sig syscall.Signal,
 	return nil
 }
 
-// verifyOrphaned checks that a live member of the process group pid has
-// the pidfile at path open. A lock released meanwhile is fine too.
+// verifyOrphaned checks that a live member of the process group pid holds
+// the write lock of the pidfile at path. A lock released meanwhile is fine
+// too.
 func verifyOrphaned(path string, pid int) error {
 	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return fmt.Errorf("control: %w", &os.PathError{Op: "stat", Path: path, Err: err})
+	if err := unix.Lstat(path, &st); err != nil {
+		return fmt.Errorf("control: %w", &os.PathError{Op: "lstat", Path: path, Err: err})
 	}
 	members, err := groupMembers(pid)
 	if err != nil {
@@ -147,7 +165,7 @@ func verifyOrphaned(path string, pid int) error {
 	}
 	var denied error
 	for _, m := range members {
-		open, err := hasOpen(m, &st)
+		open, err := pidfile.HoldsLock(m, &st)
 		if err != nil {
 			denied = err
 			continue
@@ -172,8 +190,10 @@ func verifyOrphaned(path string, pid int) error {
 // lock of its own that could get in the way of the removal. Then it sends
 // SIGKILL to the group, waits for its members to exit (on their pidfds)
 // and looks at the lock once more. A nil g (the daemon led no group) only
-// waits for the grace period to end.
-func stopLeftovers(ctx context.Context, path string, g *group, pid int, sig syscall.Signal, deadline time.Time, res *StopResult) error {
+// waits for the grace period to end. The wait after SIGKILL lasts at most
+// opts.KillTimeout.
+func stopLeftovers(ctx context.Context, path string, g *group, pid int, opts StopOptions, deadline time.Time, res *StopResult) error {
+	sig := opts.Signal
 	if held, err := heldBy(path, pid); err != nil || !held {
 		return err
 	}
@@ -214,7 +234,13 @@ func stopLeftovers(ctx context.Context, path string, g *group, pid int, sig sysc
 	if err := g.signal(unix.SIGKILL); err != nil {
 		return err
 	}
-	if err := g.wait(ctx); err != nil {
+	kctx, cancel := context.WithTimeout(ctx, opts.KillTimeout)
+	err := g.wait(kctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && kctx.Err() != nil {
+			return fmt.Errorf("control: process group %d %w (waited %s)", g.id, ErrStillAlive, opts.KillTimeout)
+		}
 		return err
 	}
 	held, err := heldBy(path, pid)
@@ -228,14 +254,18 @@ func stopLeftovers(ctx context.Context, path string, g *group, pid int, sig sysc
 }
 
 // heldBy reports whether the pidfile at path still names pid and is
-// locked. A pidfile that now names another pid belongs to a new instance,
-// which is not pid's leftovers.
+// write-locked. A pidfile that now names another pid belongs to a new
+// instance, which is not pid's leftovers.
 func heldBy(path string, pid int) (bool, error) {
 	st, err := pidfile.Probe(path)
 	if err != nil {
 		return false, fmt.Errorf("control: %w", err)
 	}
-	return st.PID == pid && (st.State == pidfile.Orphaned || st.State == pidfile.Running), nil
+	switch st.State {
+	case pidfile.Orphaned, pidfile.Running, pidfile.Unverified:
+		return st.PID == pid, nil
+	}
+	return false, nil
 }
 
 // process is a daemon pinned by a pidfd.
@@ -246,10 +276,17 @@ type process struct {
 	leader bool     // pid led its own process group once pinned
 }
 
-// target resolves path to a running daemon and pins it with a pidfd,
-// checking the lock again after pidfd_open so that the pidfd cannot refer
-// to a recycled pid. When the daemon is not running the error wraps
-// ErrNotRunning and the Status says why (absent, stale or orphaned).
+// target resolves path to a running daemon and pins it with a pidfd.
+//
+// The proof that the pid is the daemon is pidfile.Probe's Running: that
+// process has the pidfile open with its write lock. Once the pidfd is
+// open, Probe runs again, and then the pidfd is checked to still name a
+// live process: a process that is alive after the second proof had its
+// number throughout, so the proof was about the process the pidfd pins,
+// and signals go through that pidfd. When the daemon is not running the
+// error wraps ErrNotRunning and the Status says why (absent, stale or
+// orphaned); an Unverified pidfile gives ErrUnverified (ErrUnknownPID when
+// it holds no pid).
 func target(path string) (*process, pidfile.Status, error) {
 	st, err := pidfile.Probe(path)
 	if err != nil {
@@ -259,11 +296,10 @@ func target(path string) (*process, pidfile.Status, error) {
 	case pidfile.Running:
 	case pidfile.Orphaned:
 		return nil, st, fmt.Errorf("control: %s: pid %d is gone (processes it left behind still hold the lock): %w", path, st.PID, ErrNotRunning)
+	case pidfile.Unverified:
+		return nil, st, unverified(path, st)
 	default:
 		return nil, st, fmt.Errorf("control: %s: %w", path, ErrNotRunning)
-	}
-	if st.PID == 0 {
-		return nil, st, fmt.Errorf("control: %s: %w", path, ErrUnknownPID)
 	}
 	fd, err := unix.PidfdOpen(st.PID, unix.PIDFD_NONBLOCK)
 	if errors.Is(err, unix.ESRCH) {
@@ -289,14 +325,41 @@ func target(path string) (*process, pidfile.Status, error) {
 	case again.PID != st.PID && again.State != pidfile.Absent:
 		p.close()
 		return nil, again, fmt.Errorf("control: %s: pid changed from %d to %d meanwhile; try again", path, st.PID, again.PID)
-	case again.State != pidfile.Running:
+	case again.State == pidfile.Unverified:
+		p.close()
+		return nil, again, unverified(path, again)
+	case again.State != pidfile.Running, p.exited():
 		p.close()
 		return nil, again, fmt.Errorf("control: %s: pid %d: %w", path, st.PID, ErrNotRunning)
 	}
 	return p, st, nil
 }
 
+// unverified is the error for a pidfile.Unverified status.
+func unverified(path string, st pidfile.Status) error {
+	if st.PID == 0 {
+		return fmt.Errorf("control: %s: %w", path, ErrUnknownPID)
+	}
+	return fmt.Errorf("control: %w: %w (lslocks or fuser -v show who holds it)", st.Reason, ErrUnverified)
+}
+
 func (p *process) close() { p.fd.Close() }
+
+// exited reports whether the pinned process has exited (its pidfd is
+// readable; a zombie counts).
+func (p *process) exited() bool {
+	rc, err := p.fd.SyscallConn()
+	if err != nil {
+		return true
+	}
+	done := true
+	rc.Control(func(fd uintptr) {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, 0)
+		done = err != nil || n > 0
+	})
+	return done
+}
 
 func (p *process) signal(sig syscall.Signal) error {
 	if err := pidfdSignal(p.fd, sig, 0); err != nil && !errors.Is(err, unix.ESRCH) {
@@ -352,6 +415,72 @@ func (p *process) wait(ctx context.Context) error {
 			return ctx.Err()
 		}
 		return err
+	}
+	return nil
+}
+
+// Abort ends a program that a launcher has just started with pf's locked
+// descriptor (as `daemonctl run --daemon` does) when the start cannot be
+// completed, such as when its pid cannot be written into the pidfile: it
+// sends SIGKILL to the program (to its process group when it leads one,
+// which reaches the children that inherited the descriptor too), waits up
+// to DefaultKillTimeout for the program to exit, and removes the pidfile.
+//
+// The program is signalled only once, pinned by a pidfd, it is seen to
+// hold pf's write lock, which only processes that inherited pf's open file
+// description can. A program that has exited already is not an error.
+// Errors: ErrUnverified when pid is alive but does not hold the lock (it
+// closed the descriptor): it is left alone; ErrStillAlive; permission to
+// signal. The pidfile is removed in every case.
+func Abort(ctx context.Context, pf *pidfile.File, pid int) error {
+	err := abort(ctx, pf, pid)
+	if rerr := pf.Remove(); err == nil && rerr != nil {
+		err = fmt.Errorf("control: %w", rerr)
+	}
+	return err
+}
+
+func abort(ctx context.Context, pf *pidfile.File, pid int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(pf.File().Fd()), &st); err != nil {
+		return fmt.Errorf("control: stat %s: %w", pf.Path(), err)
+	}
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("control: pidfd_open %d: %w", pid, err)
+	}
+	p := &process{pid: pid, path: pf.Path(), fd: os.NewFile(uintptr(fd), "pidfd")}
+	defer p.close()
+	pgid, err := unix.Getpgid(pid)
+	leader := err == nil && pgid == pid
+	held, err := pidfile.HoldsLock(pid, &st)
+	switch {
+	case p.exited():
+		return nil
+	case err != nil:
+		return fmt.Errorf("control: pid %d: %w: %w", pid, err, ErrUnverified)
+	case !held:
+		return fmt.Errorf("control: pid %d no longer holds %s: %w", pid, pf.Path(), ErrUnverified)
+	}
+	// Alive after the check: the check was about the pinned process.
+	if leader {
+		g := &group{id: pid, pidfd: p.fd}
+		if err := g.signal(unix.SIGKILL); err != nil {
+			return err
+		}
+	} else if err := p.signal(unix.SIGKILL); err != nil {
+		return err
+	}
+	kctx, cancel := context.WithTimeout(ctx, DefaultKillTimeout)
+	defer cancel()
+	if err := p.wait(kctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("control: kill pid %d: %w", pid, ctx.Err())
+		}
+		return fmt.Errorf("control: pid %d %w (waited %s)", pid, ErrStillAlive, DefaultKillTimeout)
 	}
 	return nil
 }

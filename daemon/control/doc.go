@@ -2,10 +2,17 @@
 // pidfile: the part of start-stop-daemon that `daemonctl status`, `stop`
 // and `reload` (and init scripts) need.
 //
-// A pid is only signalled while the pidfile is locked by a live process
-// (see package pidfile), and the pid is pinned with a pidfd (pidfd_open)
-// that is checked against the lock again before any signal goes out, so a
-// recycled pid is never hit. Stop waits for the exit on the pidfd itself,
+// A pid is only signalled once it is proven to be the daemon: the process
+// named in the pidfile holds the file's write lock (pidfile.Probe reports
+// Running; a read lock, which anyone who may read the file can take, does
+// not count). The pid is pinned with a pidfd (pidfd_open), the proof is
+// made again once it is pinned, the pinned process is checked to be still
+// alive, and every signal goes through the pidfd, so neither a recycled
+// pid nor a pid written by someone else is ever hit. A pidfile that
+// another user may write, or that is not a regular file, is refused
+// (pidfile.ErrUntrusted, pidfile.ErrInvalid); a lock that cannot be tied
+// to the pid gives ErrUnverified. Every wait is bounded: after SIGKILL,
+// Stop waits StopOptions.KillTimeout and then reports ErrStillAlive. Stop waits for the exit on the pidfd itself,
 // through the runtime's poller: no polling loop, no fixed-step sleeps, and
 // the process is gone when Stop returns.
 //

@@ -160,26 +160,3 @@ func procPgrp(pid int) (int, bool) {
 	g, err := strconv.Atoi(f[2])
 	return g, err == nil
 }
-
-// hasOpen reports whether process pid has the file st open through any
-// descriptor (compared by device and inode through /proc/PID/fd). A
-// process that is gone gives false. Reading another process's descriptors
-// takes the same user (and a dumpable process) or CAP_SYS_PTRACE; without
-// that the error wraps os.ErrPermission.
-func hasOpen(pid int, st *unix.Stat_t) (bool, error) {
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.ESRCH):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("control: descriptors of pid %d: %w", pid, err)
-	}
-	for _, e := range entries {
-		var fst unix.Stat_t
-		if unix.Stat(dir+"/"+e.Name(), &fst) == nil && fst.Dev == st.Dev && fst.Ino == st.Ino {
-			return true, nil
-		}
-	}
-	return false, nil
-}

@@ -14,12 +14,16 @@ import (
 	"time"
 
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
+	"github.com/daemonctl/daemonctl/internal/hostile"
 	"golang.org/x/sys/unix"
 )
 
 // The processes a test daemon leaves behind are reparented to the test
 // binary, which reaps them, rather than to a PID 1 that may not.
 func TestMain(m *testing.M) {
+	if code, ok := hostile.Serve(); ok {
+		os.Exit(code)
+	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		fmt.Fprintln(os.Stderr, "subreaper:", err)
 		os.Exit(1)

@@ -20,6 +20,19 @@
 // exit. OFD locks and POSIX locks conflict with each other, so a tool
 // testing with F_GETLK sees the lock too (Linux 3.15 or later).
 //
+// Only a write lock counts, and only when it can be tied to the pid in the
+// file. Anyone who may read a pidfile can take a read lock on it, so Probe
+// asks F_OFD_GETLK about a read lock (which only a write lock conflicts
+// with), and it reports Running only after seeing, in /proc/PID/fd and the
+// lock lines of /proc/PID/fdinfo, that the process named in the file has
+// this very file open with a write lock. A pidfile is hostile input when
+// its directory is writable by someone else (a runtime directory handed to
+// the service user, /tmp): a file owned by another user than root and the
+// caller, or writable by group or others, is not believed (ErrUntrusted)
+// and Acquire replaces it rather than reuse it. The package never changes a
+// pidfile's owner: a daemon that drops privileges keeps the locked
+// descriptor it opened as root and writes through it.
+//
 // The flip side of an inherited lock: children of the program inherit the
 // descriptor as well and keep the lock if they outlive it. Probe therefore
 // also checks the pid written in the file (with pidfd_open; a zombie counts
@@ -29,8 +42,10 @@
 // through the daemon's process group.
 //
 // Non-goals: the package does not create the pidfile's directory (the
-// caller does, so that it can chown it before dropping privileges) and does
-// not trust unlocked pidfiles written by other programs.
+// caller does, so that it can chown it before dropping privileges), does
+// not trust unlocked pidfiles written by other programs, and does not
+// defend a directory where another user can rename root's files (a
+// world-writable directory without the sticky bit).
 //
 // Example:
 //

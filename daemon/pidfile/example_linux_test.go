@@ -61,6 +61,8 @@ func ExampleProbe() {
 		fmt.Printf("running (pid %d)\n", st.PID)
 	case pidfile.Stale, pidfile.Orphaned:
 		fmt.Println("dead, pidfile exists")
+	case pidfile.Unverified:
+		fmt.Println("unknown:", st.Reason)
 	default:
 		fmt.Println("not running")
 	}

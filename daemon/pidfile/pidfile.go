@@ -18,7 +18,17 @@ var (
 	ErrInvalid = errors.New("pidfile: invalid pidfile")
 	// ErrUnsupported is returned on operating systems without OFD locks.
 	ErrUnsupported = errors.New("pidfile: not supported on this system")
+	// ErrUntrusted means the pidfile is owned by a user other than root
+	// and the caller (effective uid), or is writable by its group or by
+	// anyone: whoever can write it can put any pid in it and lock it, so
+	// Probe does not believe it (and Acquire replaces it).
+	ErrUntrusted = errors.New("pidfile: untrusted pidfile")
 )
+
+// MaxPID is the largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit
+// systems, the ceiling of /proc/sys/kernel/pid_max). parsePID rejects
+// anything larger.
+const MaxPID = 1 << 22
 
 // RunningError reports that the pidfile at Path is locked by a live
 // process. PID is the pid written in the file, 0 when the holder had not
@@ -64,9 +74,18 @@ const (
 	// "dead and pidfile exists"; the pidfile cannot be taken over until
 	// those processes are gone.
 	Orphaned
+	// Unverified means a write lock is held but Probe could not tie it to
+	// the pid written in the file, which is alive: that process holds no
+	// write-locked descriptor of the file (its number was reused while
+	// processes the daemon started keep the lock, or it closed its
+	// descriptor), the file holds no pid, or Probe may not look at that
+	// process's descriptors (another user's process, without
+	// CAP_SYS_PTRACE). Status.Reason says which. Nothing may be signalled:
+	// for LSB status this is "unknown".
+	Unverified
 )
 
-// String returns "absent", "stale", "running" or "orphaned".
+// String returns "absent", "stale", "running", "orphaned" or "unverified".
 func (s State) String() string {
 	switch s {
 	case Absent:
@@ -77,25 +96,48 @@ func (s State) String() string {
 		return "running"
 	case Orphaned:
 		return "orphaned"
+	case Unverified:
+		return "unverified"
 	}
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Status is the result of Probe. PID is the pid written in the file (0 when
-// the file is empty or unreadable as a pid); it is only meaningful to signal
-// when State is Running. With Orphaned it names the exited daemon, whose
-// number stays reserved while its process group has members.
+// the file is empty or unreadable as a pid); it is only safe to signal
+// when State is Running, which Probe reports only once it has seen that
+// very process hold the file's write lock. With Orphaned it names the
+// exited daemon, whose number stays reserved while its process group has
+// members. Reason is nil except with Unverified, where it says why the
+// lock could not be tied to PID.
 type Status struct {
-	State State
-	PID   int
+	State  State
+	PID    int
+	Reason error
 }
 
-// parsePID reads the first line of a pidfile. It returns 0 and ErrInvalid
-// for anything but a positive decimal number.
+// maxLine is the longest first line parsePID accepts: a pid and some
+// blanks. Probe reads twice as much, so a longer line is refused whole
+// rather than judged by a prefix.
+const maxLine = 32
+
+// parsePID reads the first line of a pidfile: decimal digits, with blanks
+// around them allowed. It returns 0 and ErrInvalid for anything else (a
+// sign, other characters, an empty line, a line longer than maxLine) and
+// for a pid outside 1..MaxPID.
 func parsePID(data []byte) (int, error) {
 	line, _, _ := strings.Cut(string(data), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || pid <= 0 {
+	if len(line) > maxLine {
+		return 0, fmt.Errorf("%w: first line of %d bytes", ErrInvalid, len(line))
+	}
+	s := strings.Trim(line, " \t\r")
+	pid := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' || pid > MaxPID {
+			return 0, fmt.Errorf("%w: content %q", ErrInvalid, line)
+		}
+		pid = pid*10 + int(s[i]-'0')
+	}
+	if pid <= 0 || pid > MaxPID {
 		return 0, fmt.Errorf("%w: content %q", ErrInvalid, line)
 	}
 	return pid, nil

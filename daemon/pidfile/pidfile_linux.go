@@ -1,11 +1,15 @@
 package pidfile
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,58 +23,173 @@ type File struct {
 	size int64 // the file's size as we left it
 }
 
+// openFlags are added to every open of a pidfile path: never follow a
+// symbolic link, never block (a FIFO planted at the path would), never
+// acquire a controlling terminal, never leak into children.
+const openFlags = unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_NOCTTY
+
+// maxTries bounds Acquire's retries when the path changes under it.
+const maxTries = 8
+
 // Acquire opens or creates the pidfile at path (mode 0644, never following
-// a symbolic link), takes the OFD write lock without waiting, and empties
-// the file so that a stale pid is never read under the new lock. It does
-// not write a pid: call Write.
+// a symbolic link, never blocking on a FIFO), takes the OFD write lock
+// without waiting, and empties the file so that a stale pid is never read
+// under the new lock. It does not write a pid: call Write.
 //
-// When another process holds the lock it fails at once with a
-// *RunningError (errors.Is ErrAlreadyRunning). A symbolic link or another
-// non-regular file at path gives ErrInvalid. Other failures wrap the
-// underlying *os.PathError.
+// It reuses an existing file only when the caller may trust it: a regular
+// file owned by root or by the effective uid, not writable by group or
+// others, and not held by readers only. Any other regular file (one that
+// another user planted, with any pid and any lock of theirs in it, or a
+// stale one whose read lock someone keeps to stop us from starting) is
+// replaced: a new file is created and locked beside it, swapped in with
+// renameat2(RENAME_EXCHANGE), and the old one removed once the swap is
+// seen to have displaced exactly the file judged. When the directory does
+// not let us do that (no write permission; a sticky directory and a file
+// of another user, for a caller without CAP_FOWNER; a file system without
+// RENAME_EXCHANGE) Acquire refuses with an error wrapping ErrUntrusted.
+//
+// When another process holds a write lock on a trusted file it fails at
+// once with a *RunningError (errors.Is ErrAlreadyRunning). A symbolic link
+// or another non-regular file at path gives ErrInvalid. Other failures
+// wrap the underlying *os.PathError.
 func Acquire(path string) (*File, error) {
-	for {
-		fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY, 0o644)
-		if err != nil {
-			if errors.Is(err, unix.ELOOP) {
-				return nil, fmt.Errorf("%w: %s is a symbolic link", ErrInvalid, path)
-			}
-			return nil, fmt.Errorf("pidfile: %w", &os.PathError{Op: "open", Path: path, Err: err})
+	for range maxTries {
+		p, retry, err := acquire(path)
+		if !retry {
+			return p, err
 		}
-		f := os.NewFile(uintptr(fd), path)
-		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("pidfile: stat %s: %w", path, err)
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFREG {
-			f.Close()
-			return nil, fmt.Errorf("%w: %s is not a regular file", ErrInvalid, path)
-		}
-		lk := wholeFile(unix.F_WRLCK)
-		if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
-			f.Close()
-			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
-				pid, _ := readLockedPID(path)
-				return nil, &RunningError{Path: path, PID: pid, Exited: pid > 0 && exited(pid)}
-			}
-			return nil, fmt.Errorf("pidfile: lock %s: %w", path, err)
-		}
-		// A previous holder may have unlinked the file between our open and
-		// our lock: then we locked an orphaned inode and must start over.
-		size, same := sizeIfSame(path, &st)
-		if !same {
-			f.Close()
-			continue
-		}
-		if size > 0 {
-			if err := f.Truncate(0); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("pidfile: truncate %s: %w", path, err)
-			}
-		}
-		return &File{path: path, f: f}, nil
 	}
+	return nil, fmt.Errorf("pidfile: %s: changed %d times while being acquired; giving up", path, maxTries)
+}
+
+// acquire is one attempt of Acquire; retry means the path changed under it.
+func acquire(path string) (p *File, retry bool, err error) {
+	var lst unix.Stat_t
+	var fd int
+	switch err := unix.Lstat(path, &lst); {
+	case errors.Is(err, unix.ENOENT):
+		fd, err = unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|openFlags, 0o644)
+		if errors.Is(err, unix.EEXIST) {
+			return nil, true, nil
+		}
+	case err != nil:
+		return nil, false, fmt.Errorf("pidfile: %w", &os.PathError{Op: "lstat", Path: path, Err: err})
+	default:
+		if err := regular(path, &lst); err != nil {
+			return nil, false, err
+		}
+		if untrusted(path, &lst) != nil {
+			return replace(path, &lst)
+		}
+		fd, err = unix.Open(path, unix.O_RDWR|openFlags, 0)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) {
+			return nil, true, nil // replaced meanwhile: look again
+		}
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("pidfile: %w", &os.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("pidfile: stat %s: %w", path, err)
+	}
+	if regular(path, &st) != nil || untrusted(path, &st) != nil {
+		f.Close()
+		return nil, true, nil // not what lstat saw: look again
+	}
+	lk := wholeFile(unix.F_WRLCK)
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
+		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EACCES) {
+			f.Close()
+			return nil, false, fmt.Errorf("pidfile: lock %s: %w", path, err)
+		}
+		writer, _, err := writeLocked(fd)
+		f.Close()
+		switch {
+		case err != nil:
+			return nil, false, fmt.Errorf("pidfile: test lock %s: %w", path, err)
+		case !writer:
+			// Only readers hold it: no daemon does, whatever they want.
+			return replace(path, &st)
+		}
+		ps, err := Probe(path)
+		switch {
+		case err == nil && (ps.State == Absent || ps.State == Stale):
+			return nil, true, nil
+		case err != nil:
+			return nil, false, err
+		}
+		return nil, false, &RunningError{Path: path, PID: ps.PID, Exited: ps.State == Orphaned}
+	}
+	// A previous holder may have unlinked the file between our open and
+	// our lock: then we locked an orphaned inode and must start over.
+	size, same := sizeIfSame(path, &st)
+	if !same {
+		f.Close()
+		return nil, true, nil
+	}
+	if size > 0 {
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, false, fmt.Errorf("pidfile: truncate %s: %w", path, err)
+		}
+	}
+	return &File{path: path, f: f}, false, nil
+}
+
+// replace puts a new file, created and locked by us, in place of the
+// regular file old at path, which we may not reuse. The exchange is
+// atomic; if what it displaced is not old (the path changed since we
+// judged it), it is exchanged back and the caller retries.
+func replace(path string, old *unix.Stat_t) (p *File, retry bool, err error) {
+	why := untrusted(path, old)
+	if why == nil {
+		why = fmt.Errorf("pidfile: %s: locked by readers only", path)
+	}
+	refuse := func(err error) error {
+		return fmt.Errorf("%w; cannot replace it: %w", why, err)
+	}
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(dir, "."+base+".new*")
+	if err != nil {
+		return nil, false, refuse(err)
+	}
+	tmp := f.Name()
+	fail := func(err error) (*File, bool, error) {
+		f.Close()
+		os.Remove(tmp)
+		return nil, false, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fail(refuse(err))
+	}
+	lk := wholeFile(unix.F_WRLCK)
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
+		return fail(refuse(err))
+	}
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			f.Close()
+			os.Remove(tmp)
+			return nil, true, nil
+		}
+		return fail(refuse(&os.LinkError{Op: "exchange", Old: tmp, New: path, Err: err}))
+	}
+	var displaced unix.Stat_t
+	if err := unix.Lstat(tmp, &displaced); err == nil && displaced.Dev == old.Dev && displaced.Ino == old.Ino {
+		os.Remove(tmp) // the old file, now under our temporary name
+		return &File{path: path, f: f}, false, nil
+	}
+	// Someone put another file at path meanwhile: give it back.
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE); err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("pidfile: %s changed while being replaced, and putting it back failed: %w", path, err)
+	}
+	f.Close()
+	os.Remove(tmp)
+	return nil, true, nil
 }
 
 // Path returns the path given to Acquire.
@@ -87,13 +206,13 @@ func (p *File) File() *os.File { return p.f }
 func (p *File) Write(pid int) error {
 	b := []byte(strconv.Itoa(pid) + "\n")
 	if _, err := p.f.WriteAt(b, 0); err != nil {
-		return fmt.Errorf("pidfile: write %s: %w", p.path, err)
+		return fmt.Errorf("pidfile: %w", err) // names the operation and the path
 	}
 	// Only a longer earlier pid needs cutting off (a freshly acquired
 	// file is empty, and writers hold the lock).
 	if p.size > int64(len(b)) {
 		if err := p.f.Truncate(int64(len(b))); err != nil {
-			return fmt.Errorf("pidfile: truncate %s: %w", p.path, err)
+			return fmt.Errorf("pidfile: %w", err)
 		}
 	}
 	p.size = int64(len(b))
@@ -130,44 +249,46 @@ func (p *File) Close() error {
 	return nil
 }
 
-// Probe reports whether the pidfile at path is absent, stale (unlocked),
-// held by a running process, or orphaned (held, but the pid written in it
-// has exited), and the pid written in it. It needs only read access. A
-// non-regular file or a symbolic link gives ErrInvalid; a permission
-// problem wraps os.ErrPermission.
+// Probe reports whether the pidfile at path is absent, stale, held by the
+// running daemon, orphaned or unverified (see State), with the pid written
+// in it. It needs read access to the file, and to the descriptors of the
+// process named in it (/proc/PID/fd: the same user, or CAP_SYS_PTRACE)
+// to report Running. It never blocks on what it finds at path.
 //
-// A zombie counts as exited. Probe cannot tell the daemon from an
-// unrelated process that reuses its pid; that takes the daemon's lock
-// holders leaving its process group (which keeps the number reserved) and
-// the pid wrapping around.
+// Only an OFD or POSIX write lock counts: Probe asks F_OFD_GETLK about a
+// read lock, which only a write lock conflicts with, and anyone who may
+// read the file can take a read lock. Running is reported only when the
+// process named in the file has a descriptor on this very file with a
+// write lock (/proc/PID/fd and the lock lines of /proc/PID/fdinfo, Linux
+// 4.1 and later), or when the kernel names that process as a POSIX lock's
+// owner: a stale pid reused by an unrelated process is never Running.
+//
+// Errors: ErrInvalid for a symbolic link or anything but a regular file
+// (a FIFO, a device, a directory), found by lstat before any open and
+// checked again with fstat; ErrUntrusted for a file owned by another user
+// than root and the caller, or writable by group or others; a permission
+// problem wraps os.ErrPermission. A zombie counts as exited.
 func Probe(path string) (Status, error) {
-	locked, pid, err := probe(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return Status{State: Absent}, nil
-	case err != nil:
-		return Status{}, err
-	case locked:
-		if pid == 0 {
+	for delay := 100 * time.Microsecond; ; delay *= 2 {
+		st, empty, err := probe(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return Status{State: Absent}, nil
+		case err != nil:
+			return Status{}, err
+		case st.State == Unverified && empty && delay <= 100*time.Millisecond:
 			// The holder locks before it writes: give it a moment.
-			pid, err = readLockedPID(path)
-			if errors.Is(err, os.ErrNotExist) {
-				return Status{State: Absent}, nil
-			}
+			time.Sleep(delay)
+			continue
 		}
-		if pid > 0 && exited(pid) {
-			return Status{State: Orphaned, PID: pid}, nil
-		}
-		return Status{State: Running, PID: pid}, nil
-	default:
-		return Status{State: Stale, PID: pid}, nil
+		return st, nil
 	}
 }
 
-// RemoveStale deletes the pidfile at path if nobody holds its lock, taking
-// the lock itself for the removal so that it never races a starting
-// daemon. It returns a *RunningError when a live process holds the lock and
-// nil when the file is already gone.
+// RemoveStale deletes the pidfile at path if no daemon holds its lock,
+// taking the lock itself (see Acquire) for the removal so that it never
+// races a starting daemon. It returns a *RunningError when a live process
+// holds the write lock and nil when the file is already gone.
 func RemoveStale(path string) error {
 	p, err := Acquire(path)
 	if err != nil {
@@ -176,54 +297,159 @@ func RemoveStale(path string) error {
 	return p.Remove()
 }
 
-// probe opens path read-only and tests the lock with F_OFD_GETLK.
-func probe(path string) (locked bool, pid int, err error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+// probe is one look at the pidfile; empty reports a write-locked file
+// with nothing in it yet.
+func probe(path string) (s Status, empty bool, err error) {
+	var lst unix.Stat_t
+	if err := unix.Lstat(path, &lst); err != nil {
+		return s, false, fmt.Errorf("pidfile: %w", &os.PathError{Op: "lstat", Path: path, Err: err})
+	}
+	if err := regular(path, &lst); err != nil {
+		return s, false, err
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|openFlags, 0)
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
-			return false, 0, fmt.Errorf("%w: %s is a symbolic link", ErrInvalid, path)
+			return s, false, fmt.Errorf("%w: %s is a symbolic link", ErrInvalid, path)
 		}
-		return false, 0, fmt.Errorf("pidfile: %w", &os.PathError{Op: "open", Path: path, Err: err})
+		return s, false, fmt.Errorf("pidfile: %w", &os.PathError{Op: "open", Path: path, Err: err})
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return false, 0, fmt.Errorf("pidfile: stat %s: %w", path, err)
+		return s, false, fmt.Errorf("pidfile: stat %s: %w", path, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return false, 0, fmt.Errorf("%w: %s is not a regular file", ErrInvalid, path)
+	if err := regular(path, &st); err != nil {
+		return s, false, err
 	}
-	lk := wholeFile(unix.F_WRLCK)
-	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_GETLK, &lk); err != nil {
-		return false, 0, fmt.Errorf("pidfile: test lock %s: %w", path, err)
+	if err := untrusted(path, &st); err != nil {
+		return s, false, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, 64))
+	writer, owner, err := writeLocked(fd)
 	if err != nil {
-		return false, 0, fmt.Errorf("pidfile: read %s: %w", path, err)
+		return s, false, fmt.Errorf("pidfile: test lock %s: %w", path, err)
 	}
-	pid, _ = parsePID(data)
-	if lk.Type == unix.F_UNLCK {
-		return false, pid, nil
+	data, err := io.ReadAll(io.LimitReader(f, 2*maxLine))
+	if err != nil {
+		return s, false, fmt.Errorf("pidfile: read %s: %w", path, err)
 	}
-	// A classic POSIX lock (another tool's) names its owner; trust that.
-	if lk.Pid > 0 {
-		pid = int(lk.Pid)
+	s.PID, _ = parsePID(data)
+	switch {
+	case !writer:
+		s.State = Stale
+	case owner > 0:
+		// A classic POSIX lock (another tool's): the kernel names its
+		// owner, which is alive and holds the lock.
+		s.State, s.PID = Running, owner
+	case s.PID == 0:
+		s.State, s.Reason = Unverified, fmt.Errorf("pidfile: %s is locked but holds no pid", path)
+		return s, len(data) == 0, nil
+	case exited(s.PID):
+		s.State = Orphaned
+	default:
+		held, err := HoldsLock(s.PID, &st)
+		switch {
+		case err != nil:
+			s.State, s.Reason = Unverified, fmt.Errorf("pidfile: %s: cannot check that pid %d holds its lock: %w", path, s.PID, err)
+		case !held:
+			s.State, s.Reason = Unverified, fmt.Errorf("pidfile: %s is locked, but not by pid %d written in it (a reused pid, or a program that closed its descriptor while processes it started keep it)", path, s.PID)
+		default:
+			s.State = Running
+		}
 	}
-	return true, pid, nil
+	return s, false, nil
 }
 
-// readLockedPID reads the pid of a locked pidfile, waiting a little while
-// the holder is between taking the lock and writing its pid. It returns 0
-// when no pid appears.
-func readLockedPID(path string) (int, error) {
-	for delay := 100 * time.Microsecond; ; delay *= 2 {
-		locked, pid, err := probe(path)
-		if err != nil || !locked || pid > 0 || delay > 100*time.Millisecond {
-			return pid, err
-		}
-		time.Sleep(delay)
+// writeLocked tests the file open as fd for a write lock: F_OFD_GETLK
+// asking about a read lock, which only a write lock conflicts with. owner
+// is the pid the kernel names for a POSIX lock; OFD locks name none (-1),
+// and neither does a lock taken in another pid namespace (0).
+func writeLocked(fd int) (locked bool, owner int, err error) {
+	lk := wholeFile(unix.F_RDLCK)
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_GETLK, &lk); err != nil {
+		return false, 0, err
 	}
+	if lk.Type == unix.F_UNLCK {
+		return false, 0, nil
+	}
+	return true, int(lk.Pid), nil
+}
+
+// HoldsLock reports whether process pid holds a write lock on the file st
+// describes: one of its descriptors is open on that device and inode
+// (/proc/PID/fd) and /proc/PID/fdinfo shows a granted OFD or POSIX WRITE
+// lock on that descriptor. Kernels before Linux 4.1 print no lock lines;
+// there it reports false, which makes callers refuse rather than guess. A
+// process that is gone gives false. Reading another process's descriptors
+// takes the same user (and a dumpable process) or CAP_SYS_PTRACE; without
+// that the error wraps os.ErrPermission.
+func HoldsLock(pid int, st *unix.Stat_t) (bool, error) {
+	if pid <= 0 {
+		return false, nil
+	}
+	dir := "/proc/" + strconv.Itoa(pid)
+	entries, err := os.ReadDir(dir + "/fd")
+	switch {
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.ESRCH):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("pidfile: descriptors of pid %d: %w", pid, err)
+	}
+	for _, e := range entries {
+		var fst unix.Stat_t
+		if unix.Stat(dir+"/fd/"+e.Name(), &fst) != nil || fst.Dev != st.Dev || fst.Ino != st.Ino {
+			continue
+		}
+		info, err := os.ReadFile(dir + "/fdinfo/" + e.Name())
+		if err == nil && writeLockLine(info) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// writeLockLine reports whether an fdinfo text has a lock line for a
+// granted OFD or POSIX write lock, such as
+// "lock:\t1: OFDLCK ADVISORY  WRITE -1 fe:00:9978561 0 EOF".
+func writeLockLine(info []byte) bool {
+	sc := bufio.NewScanner(bytes.NewReader(info))
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "lock:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) >= 4 && (f[1] == "OFDLCK" || f[1] == "POSIX") && f[3] == "WRITE" {
+			return true
+		}
+	}
+	return false
+}
+
+// regular refuses anything at path but a regular file.
+func regular(path string, st *unix.Stat_t) error {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return nil
+	case unix.S_IFLNK:
+		return fmt.Errorf("%w: %s is a symbolic link", ErrInvalid, path)
+	}
+	return fmt.Errorf("%w: %s is not a regular file", ErrInvalid, path)
+}
+
+// untrusted says why the file st may not be believed: it is owned by a
+// user other than root and the caller's effective uid, or its group or
+// others may write it. Whoever can write a pidfile can write any pid in it
+// and hold its write lock.
+func untrusted(path string, st *unix.Stat_t) error {
+	if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
+		return fmt.Errorf("%w: %s is owned by uid %d, not root or uid %d", ErrUntrusted, path, uid, os.Geteuid())
+	}
+	if st.Mode&0o022 != 0 {
+		return fmt.Errorf("%w: %s is writable by group or others (mode %04o)", ErrUntrusted, path, st.Mode&0o7777)
+	}
+	return nil
 }
 
 // exited reports whether pid has exited: it does not exist, or it is a

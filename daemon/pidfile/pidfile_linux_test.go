@@ -53,10 +53,10 @@ func TestAcquireWriteProbeRemove(t *testing.T) {
 
 func TestStaleTakeover(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	if err := os.WriteFile(path, []byte("99999999\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("4194304\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := Probe(path); err != nil || st.State != Stale || st.PID != 99999999 {
+	if st, err := Probe(path); err != nil || st.State != Stale || st.PID != 4194304 {
 		t.Fatalf("Probe(stale) = %+v, %v", st, err)
 	}
 	p, err := Acquire(path)
@@ -169,7 +169,8 @@ func TestLockInheritedByChild(t *testing.T) {
 }
 
 func TestParsePID(t *testing.T) {
-	for in, want := range map[string]int{"12\n": 12, " 7 \n": 7, "5": 5, "": 0, "x": 0, "-3\n": 0, "0\n": 0} {
+	for in, want := range map[string]int{"12\n": 12, " 7 \n": 7, "5": 5, "": 0, "x": 0, "-3\n": 0, "0\n": 0,
+		"+5": 0, "4194304": MaxPID, "4194305": 0, "99999999999999999999": 0, "1 2": 0, "3\nx": 3} {
 		got, err := parsePID([]byte(in))
 		if got != want || (want == 0) != (err != nil) {
 			t.Errorf("parsePID(%q) = %d, %v", in, got, err)

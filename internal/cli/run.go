@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/daemonctl/daemonctl/daemon/angel"
+	"github.com/daemonctl/daemonctl/daemon/control"
 	"github.com/daemonctl/daemonctl/daemon/detach"
 	"github.com/daemonctl/daemonctl/daemon/logfile"
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
@@ -69,7 +71,8 @@ leader, no controlling terminal, its own process group, parent init (or the
 subreaper), working directory / and umask 022 unless told otherwise,
 stdin/stdout/stderr on /dev/null or the given files, no inherited descriptors.
 run returns 0 only once PROG has executed and the pidfile is written, and
-fails with the reason when it cannot start.
+fails with the reason when it cannot start; when the pid cannot be written
+(a full file system) it kills the PROG it started and removes the pidfile.
 
 The pidfile is locked (an OFD lock) for the daemon's lifetime. Without
 --keepalive it holds PROG's pid and PROG inherits the locked descriptor as fd 3
@@ -249,7 +252,12 @@ func runDetached(_ Stdio, opts runOptions, path string, cred *syscall.Credential
 	}
 	if pf != nil {
 		if err := pf.Write(pid); err != nil {
-			return fmt.Errorf("run: %w", err)
+			// PROG runs but nobody could find it: end it rather than
+			// leave a daemon that stop cannot reach.
+			if aerr := control.Abort(context.Background(), pf, pid); aerr != nil {
+				return fmt.Errorf("run: %w; and pid %d could not be stopped: %w", err, pid, aerr)
+			}
+			return fmt.Errorf("run: %w; stopped pid %d", err, pid)
 		}
 		return pf.Close() // PROG keeps the lock through its fd 3
 	}

@@ -29,6 +29,13 @@ func newStatusCmd(stdio Stdio) *cobra.Command {
 unrelated process is never mistaken for the daemon. Exit codes follow LSB:
 0 running, 1 dead but the pidfile exists, 3 not running, 4 unknown.
 
+Running (0) means the process named in the pidfile holds its write lock,
+seen in /proc (run status as root, or as the daemon's user, to see it). The
+status is unknown (4) when the lock is held but not by that process, or
+that cannot be checked, when the pidfile holds no pid, and for a pidfile
+that is not a regular file or may not be trusted (owned by another user
+than root and the caller, or writable by group or others).
+
 The daemon is dead (1) also when its pid has exited while processes it started
 still hold the lock through the inherited pidfile descriptor; stop ends them.`,
 		Args: NoArgs,
@@ -58,6 +65,9 @@ func runStatus(stdio Stdio, opts statusOptions) error {
 	case pidfile.Orphaned:
 		fmt.Fprintf(stdio.Out, "dead (pid %d is gone), but processes it left behind still hold pidfile %s\n", st.PID, opts.pidfile)
 		return &ExitError{Code: statusDead}
+	case pidfile.Unverified:
+		// Something holds the lock, but not provably the pid in the file.
+		return &ExitError{Code: statusUnknown, Err: fmt.Errorf("daemonctl: status: %w", st.Reason)}
 	default:
 		fmt.Fprintln(stdio.Out, "not running")
 		return &ExitError{Code: statusStopped}

@@ -29,7 +29,14 @@ Processes the daemon started may hold the pidfile's lock after it exited (they
 inherited the descriptor). stop then sends the same signal to the daemon's
 process group, waits for the lock within the same timeout, and sends SIGKILL to
 the group after it; this also ends what a daemon killed earlier left behind.
-Leftovers outside the daemon's process group make stop fail and keep the pidfile.`,
+Leftovers outside the daemon's process group make stop fail and keep the pidfile.
+
+stop signals only a process it has seen hold the pidfile's write lock (in
+/proc, so run it as root or as the daemon's user). It fails, signalling
+nothing, when the pidfile is not a regular file, is owned by another user
+than root and the caller or is writable by group or others, or is locked by
+something other than the pid written in it. After SIGKILL it waits a bounded
+time (5s) and fails if the process is still there.`,
 		Args: NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.pidfile == "" {
