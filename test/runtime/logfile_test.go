@@ -81,7 +81,7 @@ func runBounded(t *testing.T, env []string, bin string, args ...string) result {
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		t.Fatalf("%s %v did not return (blocked on the log file?): %s", bin, args, out)
+		t.Fatalf("%s %v did not return within 20 s (blocked on a FIFO?): %s", bin, args, out)
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {

@@ -4,36 +4,15 @@ package runtimetest
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// runBounded is run with a deadline: a command that hangs fails the test
-// instead of hanging it.
-func runBounded(t *testing.T, bin string, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("%s %v hangs", bin, args)
-	}
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("%s %v: %v", bin, args, err)
-	}
-	return result{code: cmd.ProcessState.ExitCode(), output: string(out)}
-}
 
 // withArgv lists the live processes whose command line is exactly argv.
 func withArgv(argv ...string) []int {
@@ -140,10 +119,10 @@ func TestLibraryPidfileStaysRoot(t *testing.T) {
 	if st.Uid != 0 || st.Mode&0o022 != 0 {
 		t.Errorf("pidfile owned by uid %d, mode %04o; want root's, not group or world writable", st.Uid, st.Mode&0o7777)
 	}
-	if r := runBounded(t, dctl, "status", "--pidfile", p); r.code != 0 {
+	if r := runBounded(t, nil, dctl, "status", "--pidfile", p); r.code != 0 {
 		t.Errorf("status: %d %s", r.code, r.output)
 	}
-	if r := runBounded(t, dctl, "stop", "--pidfile", p); r.code != 0 {
+	if r := runBounded(t, nil, dctl, "stop", "--pidfile", p); r.code != 0 {
 		t.Fatalf("stop: %d %s", r.code, r.output)
 	}
 	waitGone(t, pid)
@@ -171,13 +150,13 @@ func TestStatusStopRefuseHostilePidfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{fifo, planted} {
-		if r := runBounded(t, dctl, "status", "--pidfile", p); r.code != 4 {
+		if r := runBounded(t, nil, dctl, "status", "--pidfile", p); r.code != 4 {
 			t.Errorf("status %s: %d %s", p, r.code, r.output)
 		}
-		if r := runBounded(t, dctl, "stop", "--pidfile", p); r.code != 1 {
+		if r := runBounded(t, nil, dctl, "stop", "--pidfile", p); r.code != 1 {
 			t.Errorf("stop %s: %d %s", p, r.code, r.output)
 		}
-		if r := runBounded(t, dctl, "reload", "--pidfile", p); r.code != 1 {
+		if r := runBounded(t, nil, dctl, "reload", "--pidfile", p); r.code != 1 {
 			t.Errorf("reload %s: %d %s", p, r.code, r.output)
 		}
 	}
@@ -194,7 +173,7 @@ func TestUnverifiedHolderNotSignalled(t *testing.T) {
 	p, ready := filepath.Join(dir, "d.pid"), filepath.Join(dir, "ready")
 	stopAtCleanup(t, p)
 	script := `sleep 1000 & exec 3>&-; : > "$0"; wait`
-	if r := runBounded(t, dctl, "run", "--daemon", "--pidfile", p, "--", "sh", "-c", script, ready); r.code != 0 {
+	if r := runBounded(t, nil, dctl, "run", "--daemon", "--pidfile", p, "--", "sh", "-c", script, ready); r.code != 0 {
 		t.Fatalf("run: %d %s", r.code, r.output)
 	}
 	pid := readPID(t, p)
@@ -208,11 +187,11 @@ func TestUnverifiedHolderNotSignalled(t *testing.T) {
 		waitGone(t, pid)
 	})
 	waitFor(t, "fd 3 closed", func() bool { _, err := os.Stat(ready); return err == nil })
-	if r := runBounded(t, dctl, "status", "--pidfile", p); r.code != 4 || !strings.Contains(r.output, "not by pid "+strconv.Itoa(pid)) {
+	if r := runBounded(t, nil, dctl, "status", "--pidfile", p); r.code != 4 || !strings.Contains(r.output, "not by pid "+strconv.Itoa(pid)) {
 		t.Errorf("status: %d %s", r.code, r.output)
 	}
 	for _, cmd := range []string{"stop", "reload"} {
-		if r := runBounded(t, dctl, cmd, "--pidfile", p); r.code != 1 || !strings.Contains(r.output, "nothing signalled") {
+		if r := runBounded(t, nil, dctl, cmd, "--pidfile", p); r.code != 1 || !strings.Contains(r.output, "nothing signalled") {
 			t.Errorf("%s: %d %s", cmd, r.code, r.output)
 		}
 	}
