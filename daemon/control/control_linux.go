@@ -50,7 +50,10 @@ func Signal(path string, sig syscall.Signal) (int, error) {
 // that is already gone it first checks that a member of the group still
 // has the pidfile open. See group for how the group is pinned.
 //
-// After SIGKILL it waits at most opts.KillTimeout for the exit.
+// Before it escalates to SIGKILL it freezes the daemon and kills its
+// descendants (see killTree), so that a keepalive angel's worker and what
+// that worker started are gone too; after SIGKILL it waits at most
+// opts.KillTimeout for all of them to exit.
 //
 // Errors: those of Signal (ErrUnverified, pidfile.ErrUntrusted,
 // pidfile.ErrInvalid), with nothing signalled; permission to signal; a
@@ -107,11 +110,16 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 	if err != nil || deadline.IsZero() {
 		res.Killed = true
 		deadline = time.Time{}
+		tree := killTree(t)
 		if err := t.signal(unix.SIGKILL); err != nil {
+			waitTree(ctx, tree)
 			return res, err
 		}
 		kctx, cancel := context.WithTimeout(ctx, opts.KillTimeout)
 		err := t.wait(kctx)
+		if !waitTree(kctx, tree) && err == nil {
+			err = kctx.Err()
+		}
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {

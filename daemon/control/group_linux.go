@@ -140,23 +140,32 @@ func groupMembers(pgid int) ([]int, error) {
 }
 
 // procPgrp reads the process group of pid from /proc/PID/stat, and whether
-// the process is live (exists and is neither a zombie nor dead). The
-// fields after the command name, which is in parentheses and may hold
-// spaces and parentheses itself, are state, ppid and pgrp.
+// the process is live (exists and is neither a zombie nor dead).
 func procPgrp(pid int) (int, bool) {
+	_, pgrp, live := procStat(pid)
+	return pgrp, live
+}
+
+// procStat reads the parent and the process group of pid from
+// /proc/PID/stat, and whether the process is live (exists and is neither a
+// zombie nor dead). The fields after the command name, which is in
+// parentheses and may hold spaces and parentheses itself, are state, ppid
+// and pgrp.
+func procStat(pid int) (ppid, pgrp int, live bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	f := strings.Fields(s[i+1:])
 	if len(f) < 3 || f[0] == "Z" || f[0] == "X" || f[0] == "x" {
-		return 0, false
+		return 0, 0, false
 	}
-	g, err := strconv.Atoi(f[2])
-	return g, err == nil
+	ppid, err1 := strconv.Atoi(f[1])
+	pgrp, err2 := strconv.Atoi(f[2])
+	return ppid, pgrp, err1 == nil && err2 == nil
 }

@@ -180,6 +180,15 @@ func TestStopRefusesLeftoversOutsideGroup(t *testing.T) {
 // default one. (A stop --timeout shorter than the angel's kills the angel
 // first; ending the worker's children then is up to stop.)
 func TestKeepaliveStopEndsTermIgnoringWorkerTree(t *testing.T) {
+	// stop's default timeout (10 s) is longer than the angel's (8 s): the
+	// angel ends the tree itself. With 300 ms, stop escalates first and
+	// must end the tree below the angel before it kills the angel.
+	for _, timeout := range []string{"", "300ms"} {
+		t.Run("timeout="+timeout, func(t *testing.T) { keepaliveStopEndsTree(t, timeout) })
+	}
+}
+
+func keepaliveStopEndsTree(t *testing.T, timeout string) {
 	p := filepath.Join(t.TempDir(), "d.pid")
 	stopAtCleanup(t, p)
 	ready := filepath.Join(filepath.Dir(p), "ready")
@@ -201,8 +210,11 @@ func TestKeepaliveStopEndsTermIgnoringWorkerTree(t *testing.T) {
 	for _, q := range tree {
 		killAtCleanup(t, q)
 	}
-	// stop's default timeout (10 s) is longer than the angel's (8 s).
-	r = run(t, nil, dctl, "stop", "--pidfile", p)
+	args := []string{"stop", "--pidfile", p}
+	if timeout != "" {
+		args = append(args, "--timeout", timeout)
+	}
+	r = run(t, nil, dctl, args...)
 	if r.code != 0 {
 		t.Fatalf("stop: %d %q", r.code, r.output)
 	}
