@@ -93,6 +93,10 @@ type StopResult struct {
 	// had exited (PID is 0 when that pid was gone before Stop began). It
 	// equals the daemon's pid; 0 means no group was signalled.
 	Group int
+	// Descendants is how many processes below the daemon (a keepalive
+	// angel's worker, children that ignored the stop signal) were killed
+	// before the daemon itself when the grace period ran out.
+	Descendants int
 }
 
 // ParseSignal accepts a signal name with or without the SIG prefix, in any

@@ -111,6 +111,7 @@ func Stop(ctx context.Context, path string, opts StopOptions) (StopResult, error
 		res.Killed = true
 		deadline = time.Time{}
 		tree := killTree(t)
+		res.Descendants = len(tree)
 		if err := t.signal(unix.SIGKILL); err != nil {
 			waitTree(ctx, tree)
 			return res, err

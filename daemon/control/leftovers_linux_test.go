@@ -135,8 +135,15 @@ func TestStopReachesLeftoversThroughGroup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.PID != d.pid || res.Group != d.pid || res.Killed != c.killed {
-				t.Fatalf("result %+v, want pid and group %d, killed %v", res, d.pid, c.killed)
+			// A child that outlives the grace period is killed as the
+			// daemon's descendant before the daemon; one that obeyed TERM
+			// is found later as a leftover in the daemon's group.
+			reached := res.Group == d.pid
+			if c.killed {
+				reached = res.Descendants == 1 && res.Group == 0
+			}
+			if res.PID != d.pid || !reached || res.Killed != c.killed {
+				t.Fatalf("result %+v, want pid %d, the child reached, killed %v", res, d.pid, c.killed)
 			}
 			if !gone(d.child) {
 				t.Fatalf("child %d alive after Stop returned", d.child)

@@ -82,6 +82,8 @@ func reportStop(stdio Stdio, opts stopOptions, res control.StopResult) {
 		fmt.Fprintf(stdio.Err, "not running; removed stale pidfile %s\n", opts.pidfile)
 	case res.PID == 0:
 		fmt.Fprintln(stdio.Err, "not running")
+	case res.Killed && res.Descendants > 0:
+		fmt.Fprintf(stdio.Err, "killed pid %d and %d processes below it%s\n", res.PID, res.Descendants, killed)
 	case res.Killed:
 		fmt.Fprintf(stdio.Err, "killed pid %d%s\n", res.PID, killed)
 	}
