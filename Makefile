@@ -4,7 +4,7 @@ BUILD     := build
 STATICCHECK_VERSION := v0.8.2
 export CGO_ENABLED ?= 0
 
-.PHONY: help build demo deps test e2e check lint fuzz bench bench-smoke clean
+.PHONY: help build demo deps test e2e check lint fuzz fuzz-smoke bench bench-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -37,13 +37,16 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet -tags e2e ./test/...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-check: deps lint test e2e bench-smoke ## everything CI runs: deps, lint, tests, e2e, benchmark smoke run
+check: deps lint test e2e fuzz-smoke bench-smoke ## everything CI runs: deps, lint, tests, e2e, fuzz and benchmark smoke runs
 
 fuzz: ## run every fuzz target for FUZZTIME (default 1m) each
-	@for target in spec:FuzzParse systemd:FuzzExecStart sysv:FuzzScriptArgv packaging:FuzzShellQuote daemon/sdnotify:FuzzWatchdogInterval daemon/sdnotify:FuzzNotifySocket daemon/sdnotify:FuzzListenEnv daemon/sdnotify:FuzzListeners daemon/logging:FuzzJournalStream daemon/readiness:FuzzFromEnv daemon/angel:FuzzArgsFromEnv; do \
+	@for target in spec:FuzzParse systemd:FuzzExecStart sysv:FuzzScriptArgv packaging:FuzzShellQuote daemon/sdnotify:FuzzWatchdogInterval daemon/sdnotify:FuzzNotifySocket daemon/sdnotify:FuzzListenEnv daemon/sdnotify:FuzzListeners daemon/logging:FuzzJournalStream daemon/readiness:FuzzFromEnv daemon/angel:FuzzArgsFromEnv daemon/pidfile:FuzzContent internal/textesc:FuzzEscape; do \
 		pkg=$${target%%:*}; fn=$${target#*:}; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-1m} || exit 1; \
 	done
+
+fuzz-smoke: ## every fuzz target for 3 s: new inputs beyond the seeds, on every CI run
+	$(MAKE) fuzz FUZZTIME=3s
 
 bench: build ## benchmarks side by side with the peers (root, ~10 min); writes bench/*/RESULTS.md
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./spec ./systemd ./sysv
