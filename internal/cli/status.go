@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/daemonctl/daemonctl/daemon/pidfile"
+	"github.com/daemonctl/daemonctl/internal/textesc"
 	"github.com/spf13/cobra"
 )
 
@@ -60,10 +61,10 @@ func runStatus(stdio Stdio, opts statusOptions) error {
 		fmt.Fprintf(stdio.Out, "running (pid %d)\n", st.PID)
 		return nil
 	case pidfile.Stale:
-		fmt.Fprintf(stdio.Out, "dead, but pidfile %s exists\n", opts.pidfile)
+		fmt.Fprintf(stdio.Out, "dead, but pidfile %s exists\n", textesc.Escape(opts.pidfile))
 		return &ExitError{Code: statusDead}
 	case pidfile.Orphaned:
-		fmt.Fprintf(stdio.Out, "dead (pid %d is gone), but processes it left behind still hold pidfile %s\n", st.PID, opts.pidfile)
+		fmt.Fprintf(stdio.Out, "dead (pid %d is gone), but processes it left behind still hold pidfile %s\n", st.PID, textesc.Escape(opts.pidfile))
 		return &ExitError{Code: statusDead}
 	case pidfile.Unverified:
 		// Something holds the lock, but not provably the pid in the file.

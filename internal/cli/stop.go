@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/daemonctl/daemonctl/daemon/control"
+	"github.com/daemonctl/daemonctl/internal/textesc"
 	"github.com/spf13/cobra"
 )
 
@@ -75,11 +76,11 @@ func reportStop(stdio Stdio, opts stopOptions, res control.StopResult) {
 	}
 	switch {
 	case res.Group != 0 && res.PID == 0:
-		fmt.Fprintf(stdio.Err, "pid %d was gone; stopped its process group %d, which still held %s%s\n", res.Group, res.Group, opts.pidfile, killed)
+		fmt.Fprintf(stdio.Err, "pid %d was gone; stopped its process group %d, which still held %s%s\n", res.Group, res.Group, textesc.Escape(opts.pidfile), killed)
 	case res.Group != 0:
-		fmt.Fprintf(stdio.Err, "stopped pid %d and its process group %d, which still held %s%s\n", res.PID, res.Group, opts.pidfile, killed)
+		fmt.Fprintf(stdio.Err, "stopped pid %d and its process group %d, which still held %s%s\n", res.PID, res.Group, textesc.Escape(opts.pidfile), killed)
 	case res.PID == 0 && res.RemovedStale:
-		fmt.Fprintf(stdio.Err, "not running; removed stale pidfile %s\n", opts.pidfile)
+		fmt.Fprintf(stdio.Err, "not running; removed stale pidfile %s\n", textesc.Escape(opts.pidfile))
 	case res.PID == 0:
 		fmt.Fprintln(stdio.Err, "not running")
 	case res.Killed && res.Descendants > 0:
