@@ -463,7 +463,7 @@ func (v *validator) check(s *Spec) {
 	if !slices.Contains([]Hardening{HardeningOff, HardeningDefault, HardeningStrict}, s.Hardening) {
 		v.fail("hardening", "%q must be one of strict, default, off", s.Hardening)
 	}
-	v.pkg(&s.Package)
+	v.pkg(s.Name, &s.Package)
 }
 
 // listen parses the configured addresses; s.Listen is rebuilt from Config.
@@ -520,7 +520,7 @@ func ParseListen(raw string) (Listen, error) {
 	}
 }
 
-func (v *validator) pkg(p *Package) {
+func (v *validator) pkg(name string, p *Package) {
 	if p.Version != "" && !versionRE.MatchString(p.Version) {
 		v.fail("package.version", "%q must start with a digit and use only letters, digits and . + ~", p.Version)
 	}
@@ -560,7 +560,7 @@ func (v *validator) pkg(p *Package) {
 		}
 		dsts[f.Dst] = i
 	}
-	v.fileRules(p)
+	v.fileRules(name, p)
 	for i, c := range p.Conffiles {
 		v.absPath(fmt.Sprintf("package.conffiles[%d]", i), c)
 	}

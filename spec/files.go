@@ -33,6 +33,8 @@ const (
 	whyInit     = "is the administrator's init configuration (the package generates its own unit and init script)"
 	whyIdentity = "is the system's own configuration (name resolution, mounts, identity)"
 	whyTrust    = "is the package managers' state or their trusted sources and keys"
+	whyDevices  = "runs commands as root on device, kernel or boot events (udev, kernel hooks, binfmt, systemd generators and sleep/shutdown hooks)"
+	whyBus      = "is D-Bus system policy, which grants access to privileged services"
 )
 
 // systemPaths are refused destinations inside packageTrees: files no
@@ -47,8 +49,9 @@ var systemPaths = []pathRule{
 	{"/etc/gshadow*", whyAccounts}, {"/etc/subuid*", whyAccounts}, {"/etc/subgid*", whyAccounts},
 	{"/etc/login.defs", whyAccounts}, {"/etc/shells", whyAccounts}, {"/etc/sysusers.d/", whyAccounts},
 	{"/usr/lib/sysusers.d/", whyAccounts}, {"/lib/sysusers.d/", whyAccounts},
+	{"/usr/lib/userdb/", whyAccounts}, {"/etc/userdb/", whyAccounts},
 
-	{"/etc/sudoers*", whyPrivs}, {"/etc/doas*", whyPrivs}, {"/etc/pam.d/", whyPrivs}, {"/etc/pam.conf", whyPrivs},
+	{"/etc/sudo*", whyPrivs}, {"/etc/doas*", whyPrivs}, {"/etc/pam.d/", whyPrivs}, {"/etc/pam.conf", whyPrivs},
 	{"/usr/lib/pam.d/", whyPrivs}, {"/etc/security/", whyPrivs}, {"/etc/securetty", whyPrivs},
 	{"/etc/polkit-1/", whyPrivs}, {"/usr/share/polkit-1/", whyPrivs}, {"/etc/ssh/", whyPrivs},
 
@@ -58,8 +61,21 @@ var systemPaths = []pathRule{
 	{"/var/spool/cron/", whyCron},
 
 	{"/etc/profile*", whyStartup}, {"/etc/bash.bashrc", whyStartup}, {"/etc/environment", whyStartup},
-	{"/etc/modules", whyStartup}, {"/etc/modules-load.d/", whyStartup}, {"/etc/modprobe.d/", whyStartup},
-	{"/etc/sysctl.conf", whyStartup}, {"/etc/sysctl.d/", whyStartup},
+	{"/etc/environment.d/", whyStartup}, {"/usr/lib/environment.d/", whyStartup}, {"/etc/update-motd.d/", whyStartup},
+	{"/etc/modules", whyStartup}, {"/etc/modules-load.d/", whyStartup}, {"/usr/lib/modules-load.d/", whyStartup},
+	{"/lib/modules-load.d/", whyStartup}, {"/etc/modprobe.d/", whyStartup}, {"/usr/lib/modprobe.d/", whyStartup},
+	{"/lib/modprobe.d/", whyStartup}, {"/etc/sysctl.conf", whyStartup}, {"/etc/sysctl.d/", whyStartup},
+	{"/usr/lib/sysctl.d/", whyStartup}, {"/lib/sysctl.d/", whyStartup},
+
+	{"/etc/udev/", whyDevices}, {"/usr/lib/udev/", whyDevices}, {"/lib/udev/", whyDevices}, {"/etc/kernel/", whyDevices},
+	{"/usr/lib/kernel/", whyDevices}, {"/etc/binfmt.d/", whyDevices}, {"/usr/lib/binfmt.d/", whyDevices},
+	{"/lib/binfmt.d/", whyDevices}, {"/usr/lib/systemd/system-generators/", whyDevices},
+	{"/lib/systemd/system-generators/", whyDevices}, {"/usr/lib/systemd/system-sleep/", whyDevices},
+	{"/lib/systemd/system-sleep/", whyDevices}, {"/usr/lib/systemd/system-shutdown/", whyDevices},
+	{"/lib/systemd/system-shutdown/", whyDevices}, {"/usr/lib/systemd/system-environment-generators/", whyDevices},
+	{"/usr/lib/systemd/user-generators/", whyDevices},
+
+	{"/etc/dbus-1/", whyBus}, {"/usr/share/dbus-1/system.d/", whyBus}, {"/usr/share/dbus-1/system-services/", whyBus},
 
 	{"/etc/systemd/", whyInit}, {"/etc/init.d/", whyInit}, {"/etc/rc.local", whyInit}, {"/etc/rc.d/", whyInit}, {"/etc/rcS.d/", whyInit},
 	{"/etc/rc0.d/", whyInit}, {"/etc/rc1.d/", whyInit}, {"/etc/rc2.d/", whyInit}, {"/etc/rc3.d/", whyInit},
@@ -87,19 +103,51 @@ var standardDirs = []string{
 // specialBits are the setuid, setgid and sticky bits of an octal mode.
 const specialBits = 0o7000
 
+// othersWrite is the bit that lets every local user write a file.
+const othersWrite = 0o002
+
+// unitDirs hold systemd units: a package may add its own there (NAME.*,
+// NAME@.*, NAME-*), never another service's.
+var unitDirs = []string{"/usr/lib/systemd/system/", "/lib/systemd/system/", "/usr/lib/systemd/user/"}
+
+// pamModuleDir reports whether dst is in a directory of PAM modules,
+// /lib/security or a multiarch /usr/lib/TRIPLET/security: every program
+// that authenticates loads them.
+func pamModuleDir(dst string) bool {
+	rest, ok := strings.CutPrefix(dst, "/usr")
+	if !ok {
+		rest = dst
+	}
+	for _, lib := range []string{"/lib/", "/lib32/", "/lib64/", "/libx32/"} {
+		if tail, ok := strings.CutPrefix(rest, lib); ok {
+			parts := strings.Split(tail, "/")
+			return parts[0] == "security" || (len(parts) > 2 && parts[1] == "security")
+		}
+	}
+	return false
+}
+
 // fileRules checks where each package file goes and its mode, beyond the
 // path syntax that pkg checks: dst must be a file inside a tree packages
 // own (packageTrees), not a system file (systemPaths) or a standard
 // directory, not a directory of another entry; mode must not carry the
-// setuid, setgid or sticky bit.
-func (v *validator) fileRules(p *Package) {
+// setuid, setgid or sticky bit, nor be writable by others; a file in a
+// unit directory must be one of this service's units.
+func (v *validator) fileRules(name string, p *Package) {
 	for i, f := range p.Files {
 		field := fmt.Sprintf("package.files[%d]", i)
 		if f.Mode&specialBits != 0 {
 			v.fail(field+".mode", "%04o: setuid, setgid and sticky bits are refused (a service gets its privileges from its unit and init script, user and group)", uint32(f.Mode))
 		}
+		if f.Mode&othersWrite != 0 {
+			v.fail(field+".mode", "%04o: writable by every local user (a package file is root's; drop the o+w bit)", uint32(f.Mode))
+		}
 		if !path.IsAbs(f.Dst) || path.Clean(f.Dst) != f.Dst {
 			continue // reported by pkg
+		}
+		if other := foreignUnit(name, f.Dst); other != "" {
+			v.fail(field+".dst", "%q is another service's unit (%s); a package ships only its own units, named %s.* or %s@.*", f.Dst, other, name, name)
+			continue
 		}
 		if reason := dstProblem(f.Dst); reason != "" {
 			v.fail(field+".dst", "%q %s", f.Dst, reason)
@@ -128,6 +176,9 @@ func dstProblem(dst string) string {
 		if dst == d {
 			return "is a standard directory; name the file inside it"
 		}
+	}
+	if pamModuleDir(dst) {
+		return whyPrivs
 	}
 	for _, r := range systemPaths {
 		var hit bool
@@ -159,4 +210,26 @@ func (s *Spec) shippedPathErrors() Errors {
 		return Errors{{File: s.Source, Field: "environment_file", Reason: fmt.Sprintf("%q %s (the package ships it)", p, reason)}}
 	}
 	return nil
+}
+
+// foreignUnit returns the unit (or drop-in directory) name when dst is in
+// a unit directory and does not belong to the service name (NAME.*,
+// NAME@.*, NAME-*); "" otherwise.
+func foreignUnit(name, dst string) string {
+	for _, d := range unitDirs {
+		base, ok := strings.CutPrefix(dst, d)
+		if !ok {
+			continue
+		}
+		// A drop-in directory (ssh.service.d/x.conf) or a wants link
+		// directory is named after the unit it changes.
+		base, _, _ = strings.Cut(base, "/")
+		for _, own := range []string{name + ".", name + "@.", name + "-"} {
+			if strings.HasPrefix(base, own) {
+				return ""
+			}
+		}
+		return base
+	}
+	return ""
 }

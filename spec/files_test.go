@@ -55,6 +55,7 @@ func TestFileRules(t *testing.T) {
 		{"setuid", file("/usr/bin/app", "04755"), `daemon.yaml:5: package.files[0].mode: 4755: setuid, setgid and sticky bits are refused`},
 		{"setgid", file("/usr/bin/app", "2755"), `package.files[0].mode: 2755: setuid, setgid and sticky bits are refused`},
 		{"sticky", file("/usr/bin/app", "1755"), `package.files[0].mode: 1755: setuid, setgid and sticky bits are refused`},
+		{"world-writable", file("/usr/bin/app", "0757"), `package.files[0].mode: 0757: writable by every local user`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := build(t, c.yaml)
@@ -101,5 +102,35 @@ func TestEnvironmentFileShipped(t *testing.T) {
 	}
 	if err := s.CheckPackage(); err != nil {
 		t.Errorf("CheckPackage with /etc/app/env: %v", err)
+	}
+}
+
+// A package adds its own units and drop-ins, never another service's, and
+// no file in a place where root runs or loads it on system events.
+func TestFileRulesUnitsAndHooks(t *testing.T) {
+	for dst, ok := range map[string]bool{
+		"/usr/lib/systemd/system/web.timer":               true,
+		"/usr/lib/systemd/system/web@.service":            true,
+		"/usr/lib/systemd/system/web-cleanup.service":     true,
+		"/usr/lib/systemd/system/web.service.d/x.conf":    true,
+		"/usr/lib/systemd/system/ssh.service":             false,
+		"/lib/systemd/system/ssh.service.d/override.conf": false,
+		"/usr/lib/systemd/system/webapp.service":          false,
+		"/usr/lib/x86_64-linux-gnu/security/pam_x.so":     false,
+		"/lib/security/pam_x.so":                          false,
+		"/usr/lib/x86_64-linux-gnu/libweb.so.1":           true,
+		"/etc/udev/rules.d/99-web.rules":                  false,
+		"/usr/lib/systemd/system-generators/web":          false,
+		"/etc/update-motd.d/50-web":                       false,
+		"/usr/share/dbus-1/system.d/web.conf":             false,
+		"/usr/share/web/data":                             true,
+	} {
+		_, err := build(t, "name: web\nexec: /usr/bin/web\npackage:\n  files:\n    - {src: a, dst: \""+dst+"\"}\n")
+		if ok && err != nil {
+			t.Errorf("%s: refused: %v", dst, err)
+		}
+		if !ok && err == nil {
+			t.Errorf("%s: accepted", dst)
+		}
 	}
 }

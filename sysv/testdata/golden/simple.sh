@@ -182,10 +182,11 @@ pid_status() {
 	return 0
 }
 
-# wait_gone PID TENTHS: wait until PID has exited; fails on timeout.
+# wait_gone PID TENTHS: wait until PID has exited, or is no longer ours (its
+# number was reused by another program meanwhile); fails on timeout.
 wait_gone() {
 	WAITED=0
-	while alive "$1"; do
+	while is_ours "$1"; do
 		[ "$WAITED" -lt "$2" ] || return 1
 		nap
 	done
@@ -401,6 +402,8 @@ do_stop() {
 			--retry "TERM/$STOP_TIMEOUT/KILL/5" || return 1
 	else
 		kill -TERM "$PID" 2>/dev/null
+		# wait_gone proves the pid ours at every look, so KILL follows a
+		# proof made a moment before (a shell has no pidfd to pin it by).
 		if ! wait_gone "$PID" $((STOP_TIMEOUT * 10)); then
 			kill -KILL "$PID" 2>/dev/null
 			wait_gone "$PID" 50 || return 1
