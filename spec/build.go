@@ -7,13 +7,11 @@ import (
 	"net"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -23,7 +21,6 @@ const (
 	DefaultStopTimeout  = 10 * time.Second
 	DefaultMaintainer   = "daemonctl <root@localhost>"
 	DefaultRelease      = "1"
-	maxNameLen          = 64
 )
 
 // MaxDuration is the longest restart_sec, stop_timeout and watchdog_sec a
@@ -45,18 +42,6 @@ var defaultDependencies = []string{"network-online.target"}
 
 // DefaultDependencies returns the default value of after and wants.
 func DefaultDependencies() []string { return slices.Clone(defaultDependencies) }
-
-var (
-	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	accountRE  = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	unitNameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|mount|automount|swap|path|timer|slice|scope|device)$`)
-	versionRE  = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`)
-	releaseRE  = regexp.MustCompile(`^[A-Za-z0-9.+~]+$`)
-	archRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	limitValRE = regexp.MustCompile(`^([0-9]+|infinity)(:([0-9]+|infinity))?$`)
-	relationRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?( *\| *[a-z0-9][a-z0-9.+-]+( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?)*$`)
-)
 
 // limitNames maps every limit name a spec may use to its systemd directive.
 var limitNames = map[string]string{
@@ -147,18 +132,6 @@ func checkLimit(name, value string) string {
 		}
 	}
 	return ""
-}
-
-// limitOrder orders limit values; infinity is the largest.
-func limitOrder(v string) uint64 {
-	if v == "infinity" {
-		return math.MaxUint64
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return math.MaxUint64
-	}
-	return n
 }
 
 // Directive returns the systemd directive for the limit, e.g. "LimitNOFILE".
@@ -362,19 +335,19 @@ func parentField(f string) string {
 }
 
 func (v *validator) check(s *Spec) {
-	nameOK := s.Name != "" && len(s.Name) <= maxNameLen && nameRE.MatchString(s.Name)
+	nameOK := ValidName(s.Name)
 	// Defaults derived from a bad name would only repeat the name's error.
 	derivedOK := func(explicit string) bool { return explicit != "" || nameOK }
 	switch {
 	case s.Name == "":
 		v.fail("name", "is required")
-	case len(s.Name) > maxNameLen:
-		v.fail("name", "must be at most %d characters", maxNameLen)
+	case len(s.Name) > MaxNameLen:
+		v.fail("name", "must be at most %d characters", MaxNameLen)
 	case !nameRE.MatchString(s.Name):
 		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
 	}
 	v.text("description", s.Description, 200)
-	if strings.TrimSpace(s.Description) != s.Description || strings.HasSuffix(s.Description, "\\") {
+	if !cleanEnds(s.Description) {
 		v.fail("description", "must not start or end with white space or end with a backslash")
 	}
 	if s.Exec == "" {
@@ -387,7 +360,7 @@ func (v *validator) check(s *Spec) {
 			v.fail(fmt.Sprintf("args[%d]", i), "must not contain a NUL byte")
 		}
 	}
-	if !slices.Contains([]ServiceType{TypeSimple, TypeExec, TypeNotify, TypeForking}, s.Type) {
+	if !s.Type.Valid() {
 		v.fail("type", "%q must be one of simple, exec, notify, forking", s.Type)
 	}
 	if derivedOK(v.cfg.PIDFile) {
@@ -399,7 +372,7 @@ func (v *validator) check(s *Spec) {
 	}
 	for _, e := range s.Environment {
 		f := "environment." + e.Name
-		if !envNameRE.MatchString(e.Name) {
+		if !ValidEnvName(e.Name) {
 			v.fail(f, "variable names must match [A-Za-z_][A-Za-z0-9_]*")
 		}
 		if strings.IndexByte(e.Value, 0) >= 0 {
@@ -413,7 +386,7 @@ func (v *validator) check(s *Spec) {
 		v.absPath("environment_file", s.EnvironmentFile)
 	}
 	v.absPath("working_directory", s.WorkingDirectory)
-	if !slices.Contains([]RestartPolicy{RestartNo, RestartOnFailure, RestartAlways}, s.Restart) {
+	if !s.Restart.Valid() {
 		v.fail("restart", "%q must be one of no, on-failure, always", s.Restart)
 	}
 	v.duration("restart_sec", s.RestartDelay)
@@ -428,7 +401,7 @@ func (v *validator) check(s *Spec) {
 	if s.WatchdogTimeout > 0 && s.Type != TypeNotify {
 		v.fail("watchdog_sec", "needs type: notify (the watchdog is fed over the notify socket)")
 	}
-	if !slices.Contains(signals, s.ReloadSignal) {
+	if !ValidSignal(s.ReloadSignal) {
 		v.fail("reload_signal", "%q must be one of %s", s.ReloadSignal, strings.Join(signals, ", "))
 	}
 	for _, dep := range []struct {
@@ -456,11 +429,11 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "%s", problem)
 			continue
 		}
-		if limitOrder(l.Soft()) > limitOrder(l.Hard()) {
+		if !l.Ordered() {
 			v.fail(f, "soft limit %s exceeds hard limit %s", l.Soft(), l.Hard())
 		}
 	}
-	if !slices.Contains([]Hardening{HardeningOff, HardeningDefault, HardeningStrict}, s.Hardening) {
+	if !s.Hardening.Valid() {
 		v.fail("hardening", "%q must be one of strict, default, off", s.Hardening)
 	}
 	v.pkg(&s.Package)
@@ -495,8 +468,8 @@ func ParseListen(raw string) (Listen, error) {
 	case !ok:
 		return Listen{}, fmt.Errorf("%q must look like tcp:HOST:PORT or unix:/path", raw)
 	case network == string(NetworkUnix):
-		if !path.IsAbs(addr) || path.Clean(addr) != addr || !printable(addr) || strings.ContainsAny(addr, " \t") {
-			return Listen{}, fmt.Errorf("%q: the socket path must be absolute and clean, without spaces or control characters", raw)
+		if !ValidPath(addr) {
+			return Listen{}, fmt.Errorf("%q: the socket path must be absolute and clean, without spaces, control characters or shell/systemd special characters", raw)
 		}
 		if len(addr) > 107 {
 			return Listen{}, fmt.Errorf("%q: the socket path must be at most 107 bytes", raw)
@@ -579,15 +552,8 @@ func (s *Spec) CheckPackage() error {
 }
 
 func (v *validator) absPath(field, p string) {
-	switch {
-	case !path.IsAbs(p):
-		v.fail(field, "%q must be an absolute path", p)
-	case path.Clean(p) != p:
-		v.fail(field, "%q must be a clean path (no //, /./, /../ or trailing /)", p)
-	case !printable(p):
-		v.fail(field, "must not contain control characters or invalid UTF-8")
-	case strings.ContainsAny(p, " \t\"'\\$`%;&|<>*?[]{}()!#~"):
-		v.fail(field, "%q must not contain spaces or shell/systemd special characters", p)
+	if problem := pathProblem(p); problem != "" {
+		v.fail(field, "%s", problem)
 	}
 }
 
@@ -624,7 +590,7 @@ func (v *validator) duration(field string, d time.Duration) {
 
 func (v *validator) text(field, t string, max int) {
 	switch {
-	case !printable(t):
+	case !Printable(t):
 		v.fail(field, "must be one line of printable UTF-8 text")
 	case len(t) > max:
 		v.fail(field, "must be at most %d bytes", max)
@@ -635,20 +601,7 @@ func (v *validator) account(field, name string) {
 	if name == "" {
 		return
 	}
-	if len(name) > 32 || !accountRE.MatchString(name) {
+	if !ValidAccount(name) {
 		v.fail(field, "%q must match [a-z_][a-z0-9_-]* and be at most 32 characters", name)
 	}
-}
-
-// printable reports whether t is valid UTF-8 without control characters.
-func printable(t string) bool {
-	if !utf8.ValidString(t) {
-		return false
-	}
-	for _, r := range t {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return false
-		}
-	}
-	return true
 }
