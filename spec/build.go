@@ -194,16 +194,37 @@ func (l Listen) String() string {
 }
 
 // Build applies defaults and validates, returning the Spec or Errors listing
-// every problem. The Config is not modified.
+// every problem, each located by the line it stands on when the Config came
+// from Parse. The Config is not modified. The Spec keeps those positions
+// (see Spec.Line), and Spec.Validate accepts it.
 func (c *Config) Build() (*Spec, error) {
 	s := c.withDefaults()
-	v := validator{cfg: c}
-	v.check(s)
+	s.lines = c.lines
+	v := validator{spec: s, listen: c.Listen, given: given{
+		pidfile: c.PIDFile != "", group: c.Group != "", environmentFile: c.EnvironmentFile != "",
+	}}
+	v.check()
 	if len(v.errs) > 0 {
 		sortByLine(v.errs)
 		return nil, v.errs
 	}
 	return s, nil
+}
+
+// Validate checks s against every rule Build applies and returns Errors
+// listing each problem (located by s's positions when s came from a
+// file), or nil. A Spec from Build always passes; a Spec built or changed
+// by hand is held to the same rules, with every field taken as given: no
+// default is applied, so an empty Description, Type or Restart, or a
+// Group left empty beside a User, is an error here.
+func (s *Spec) Validate() error {
+	v := validator{spec: s, given: given{pidfile: true, group: true, environmentFile: true}, byHand: true}
+	v.check()
+	if len(v.errs) > 0 {
+		sortByLine(v.errs)
+		return v.errs
+	}
+	return nil
 }
 
 // withDefaults is the one place where defaults are decided.
@@ -307,23 +328,34 @@ func orDuration(v *time.Duration, def time.Duration) time.Duration {
 	return *v
 }
 
-// validator collects problems, locating each through the Config's lines.
+// validator collects problems, locating each through the spec's positions.
 type validator struct {
-	cfg  *Config
-	errs Errors
+	spec   *Spec
+	given  given    // which defaults-bearing fields the user wrote
+	byHand bool     // the Spec did not come from withDefaults: require what defaults fill
+	listen []string // Build: the addresses as written, parsed into spec.Listen
+	errs   Errors
+}
+
+// given says which fields whose default derives from another field the
+// user wrote; a default derived from a bad value would only repeat that
+// value's error.
+type given struct {
+	pidfile, group, environmentFile bool
 }
 
 func (v *validator) fail(field, format string, args ...any) {
-	line := 0
-	if v.cfg.lines != nil {
-		for f := field; f != ""; f = parentField(f) {
-			if l, ok := v.cfg.lines[f]; ok {
-				line = l
-				break
-			}
-		}
-	}
-	v.errs = append(v.errs, &Error{File: v.cfg.Source, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+	v.failAt(v.spec.Line(field), field, format, args...)
+}
+
+func (v *validator) failAt(line int, field, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.spec.Source, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+// required reports a key that is missing, on the line of the mapping that
+// lacks it.
+func (v *validator) required(field string) {
+	v.failAt(v.spec.mappingLine(field), field, "is required")
 }
 
 // parentField strips the last path element: "a.b[2]" → "a.b" → "a".
@@ -334,24 +366,28 @@ func parentField(f string) string {
 	return ""
 }
 
-func (v *validator) check(s *Spec) {
+func (v *validator) check() {
+	s := v.spec
 	nameOK := ValidName(s.Name)
 	// Defaults derived from a bad name would only repeat the name's error.
-	derivedOK := func(explicit string) bool { return explicit != "" || nameOK }
+	derivedOK := func(explicit bool) bool { return explicit || nameOK }
 	switch {
 	case s.Name == "":
-		v.fail("name", "is required")
+		v.required("name")
 	case len(s.Name) > MaxNameLen:
 		v.fail("name", "must be at most %d characters", MaxNameLen)
 	case !nameRE.MatchString(s.Name):
 		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
+	}
+	if v.byHand && s.Description == "" {
+		v.required("description")
 	}
 	v.text("description", s.Description, 200)
 	if !cleanEnds(s.Description) {
 		v.fail("description", "must not start or end with white space or end with a backslash")
 	}
 	if s.Exec == "" {
-		v.fail("exec", "is required")
+		v.required("exec")
 	} else {
 		v.absPath("exec", s.Exec)
 	}
@@ -363,12 +399,15 @@ func (v *validator) check(s *Spec) {
 	if !s.Type.Valid() {
 		v.fail("type", "%q must be one of simple, exec, notify, forking", s.Type)
 	}
-	if derivedOK(v.cfg.PIDFile) {
+	if derivedOK(v.given.pidfile) {
 		v.pidfile(s)
 	}
 	v.account("user", s.User)
-	if v.cfg.Group != "" { // a group defaulted from user repeats user's error
+	if v.given.group { // a group defaulted from user repeats user's error
 		v.account("group", s.Group)
+	}
+	if s.User != "" && s.Group == "" {
+		v.fail("group", "must be set when user is (Build defaults it to the user)")
 	}
 	for _, e := range s.Environment {
 		f := "environment." + e.Name
@@ -382,7 +421,7 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "must be valid UTF-8")
 		}
 	}
-	if derivedOK(v.cfg.EnvironmentFile) {
+	if derivedOK(v.given.environmentFile) {
 		v.absPath("environment_file", s.EnvironmentFile)
 	}
 	v.absPath("working_directory", s.WorkingDirectory)
@@ -414,7 +453,11 @@ func (v *validator) check(s *Spec) {
 			}
 		}
 	}
-	s.Listen = v.listen()
+	if v.byHand {
+		v.checkListen()
+	} else {
+		s.Listen = v.parseListen(v.listen)
+	}
 	for _, l := range s.Limits {
 		f := "limits." + l.Name
 		if _, ok := limitNames[l.Name]; !ok {
@@ -439,11 +482,11 @@ func (v *validator) check(s *Spec) {
 	v.pkg(&s.Package)
 }
 
-// listen parses the configured addresses; s.Listen is rebuilt from Config.
-func (v *validator) listen() []Listen {
+// parseListen parses the configured addresses for Build.
+func (v *validator) parseListen(raws []string) []Listen {
 	out := []Listen{}
 	seen := map[string]int{}
-	for i, raw := range v.cfg.Listen {
+	for i, raw := range raws {
 		f := fmt.Sprintf("listen[%d]", i)
 		l, err := ParseListen(raw)
 		if err != nil {
@@ -458,6 +501,27 @@ func (v *validator) listen() []Listen {
 		out = append(out, l)
 	}
 	return out
+}
+
+// checkListen holds the addresses of a Spec to what ParseListen returns
+// for their own String form.
+func (v *validator) checkListen() {
+	seen := map[string]int{}
+	for i, l := range v.spec.Listen {
+		f := fmt.Sprintf("listen[%d]", i)
+		parsed, err := ParseListen(l.String())
+		switch {
+		case err != nil:
+			v.fail(f, "%v", err)
+		case parsed != l:
+			v.fail(f, "%q is not in the form ParseListen returns", l.String())
+		default:
+			if j, dup := seen[l.String()]; dup {
+				v.fail(f, "duplicate of listen[%d]", j)
+			}
+			seen[l.String()] = i
+		}
+	}
 }
 
 // ParseListen parses "tcp:HOST:PORT", "tcp:[V6]:PORT", "tcp::PORT" or
@@ -521,10 +585,10 @@ func (v *validator) pkg(p *Package) {
 	for i, f := range p.Files {
 		field := fmt.Sprintf("package.files[%d]", i)
 		if f.Src == "" {
-			v.fail(field+".src", "is required")
+			v.required(field + ".src")
 		}
 		if f.Dst == "" {
-			v.fail(field+".dst", "is required")
+			v.required(field + ".dst")
 		} else {
 			v.absPath(field+".dst", f.Dst)
 		}
@@ -543,7 +607,7 @@ func (v *validator) pkg(p *Package) {
 // version, and an environment file where a package may ship one.
 func (s *Spec) CheckPackage() error {
 	if s.Package.Version == "" {
-		return Errors{{File: s.Source, Field: "package.version", Reason: "is required to build a package"}}
+		return Errors{s.FieldError("package.version", "is required to build a package")}
 	}
 	if errs := s.shippedPathErrors(); len(errs) > 0 {
 		return errs
@@ -571,7 +635,7 @@ func (v *validator) pidfile(s *Spec) {
 	dir, why := sharedDir(s.PIDFile)
 	switch {
 	case dir == "":
-	case v.cfg.PIDFile == "":
+	case !v.given.pidfile:
 		v.fail("name", "%q puts the default pidfile in %s, which %s; choose another name or set pidfile", s.Name, dir, why)
 	default:
 		v.fail("pidfile", "%q is in %s, which %s; use a directory of the service's own such as /run/%s/", s.PIDFile, dir, why, s.Name)
