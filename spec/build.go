@@ -448,7 +448,7 @@ func (v *validator) check() {
 		units []string
 	}{{"after", s.After}, {"wants", s.Wants}, {"requires", s.Requires}} {
 		for i, u := range dep.units {
-			if !unitNameRE.MatchString(u) {
+			if !ValidUnitName(u) {
 				v.fail(fmt.Sprintf("%s[%d]", dep.field, i), "%q is not a systemd unit name (like network-online.target)", u)
 			}
 		}

@@ -148,3 +148,16 @@ func LimitNumber(v string) uint64 {
 	}
 	return n
 }
+
+// ValidUnitName reports whether u is a systemd unit name a spec may list
+// in after, wants or requires, such as network-online.target.
+func ValidUnitName(u string) bool { return unitNameRE.MatchString(u) }
+
+// Valid reports whether l is an address as ParseListen returns it: parsing
+// its String form gives l back. A Listen built by hand with a relative or
+// unclean socket path, a host that is not an IP address, or a port out of
+// range is not valid.
+func (l Listen) Valid() bool {
+	parsed, err := ParseListen(l.String())
+	return err == nil && parsed == l
+}
