@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -138,5 +139,36 @@ func TestPredicates(t *testing.T) {
 	}
 	if LimitNumber("99999999999999999999") != LimitNumber("infinity") {
 		t.Error("LimitNumber: a number beyond 64 bits must order as infinity")
+	}
+}
+
+// TestBuiltSpecsValidate: every Spec Build returns passes Validate, so the
+// two can never disagree on a spec read from a file.
+func TestBuiltSpecsValidate(t *testing.T) {
+	example, err := Load(filepath.Join("..", "examples", "echod", "daemon.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := example.Validate(); err != nil {
+		t.Errorf("examples/echod: %v", err)
+	}
+	for _, y := range []string{
+		minimal,
+		minimal + "description: \"caf\u00e9 \\\\ ok\"\nuser: web\ngroup: daemons\n",
+		minimal + "listen: [\"tcp:[::1]:80\", \"tcp::81\", \"tcp:0.0.0.0:82\", \"unix:/run/app/a.sock\"]\n",
+		minimal + "type: notify\nwatchdog_sec: 8760h\nstop_timeout: 8760h\nrestart_sec: 0\n",
+		minimal + "limits: {nofile: 2147483584, nice: \"0:40\", core: \"0:infinity\", memlock: 9223372036854775807}\n",
+		minimal + "pidfile: /var/run/app/sub/app.pid\ntype: forking\nreload_signal: sigusr1\n",
+		minimal + "after: []\nwants: []\nrequires: [a.service]\nhardening: strict\nrestart: always\n",
+		minimal + "package:\n  version: 1.0\n  files:\n    - {src: a, dst: /usr/bin/app}\n    - {src: b, dst: /etc/app/app.conf, mode: 0600}\n  conffiles: [/etc/app/app.conf]\n",
+	} {
+		s, err := build(t, y)
+		if err != nil {
+			t.Errorf("%q: Build: %v", y, err)
+			continue
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("%q: Validate of a built spec: %v", y, err)
+		}
 	}
 }
