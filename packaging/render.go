@@ -60,6 +60,9 @@ func (b *Builder) scriptData(s *spec.Spec, f Format, units []string, initScript,
 		Start:        s.Package.Start,
 		Root:         root,
 	}
+	// Not spec's default (Build already gave the group the user's name):
+	// a group of root has no account to create, and useradd, like
+	// sysusers' "u NAME -", then gives the user a group of its own.
 	if d.User != "" && d.Group == "" {
 		d.Group = d.User
 	}

@@ -101,8 +101,8 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 	}
 	for i, c := range s.Package.Conffiles {
 		if !shipped(c) && c != s.EnvironmentFile {
-			return nil, spec.Errors{{File: s.Source, Field: fmt.Sprintf("package.conffiles[%d]", i),
-				Reason: fmt.Sprintf("%q is not a file the package ships (list it in package.files)", c)}}
+			return nil, spec.Errors{s.FieldError(fmt.Sprintf("package.conffiles[%d]", i),
+				fmt.Sprintf("%q is not a file the package ships (list it in package.files)", c))}
 		}
 	}
 
@@ -408,7 +408,7 @@ func (st *staged) checkPaths() error {
 					why = fmt.Sprintf("is below %s the %s package generates (%s), which is a file", g.gen, fm, g.dst)
 				}
 				if why != "" {
-					errs = append(errs, &spec.Error{File: st.spec.Source, Field: c.field, Reason: fmt.Sprintf("%q %s", c.dst, why)})
+					errs = append(errs, st.spec.FieldError(c.field, fmt.Sprintf("%q %s", c.dst, why)))
 					break formats
 				}
 			}

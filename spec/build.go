@@ -7,13 +7,11 @@ import (
 	"net"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -23,7 +21,6 @@ const (
 	DefaultStopTimeout  = 10 * time.Second
 	DefaultMaintainer   = "daemonctl <root@localhost>"
 	DefaultRelease      = "1"
-	maxNameLen          = 64
 )
 
 // MaxDuration is the longest restart_sec, stop_timeout and watchdog_sec a
@@ -45,18 +42,6 @@ var defaultDependencies = []string{"network-online.target"}
 
 // DefaultDependencies returns the default value of after and wants.
 func DefaultDependencies() []string { return slices.Clone(defaultDependencies) }
-
-var (
-	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	accountRE  = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	unitNameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]+\.(service|socket|target|mount|automount|swap|path|timer|slice|scope|device)$`)
-	versionRE  = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`)
-	releaseRE  = regexp.MustCompile(`^[A-Za-z0-9.+~]+$`)
-	archRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	limitValRE = regexp.MustCompile(`^([0-9]+|infinity)(:([0-9]+|infinity))?$`)
-	relationRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?( *\| *[a-z0-9][a-z0-9.+-]+( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?)*$`)
-)
 
 // limitNames maps every limit name a spec may use to its systemd directive.
 var limitNames = map[string]string{
@@ -149,18 +134,6 @@ func checkLimit(name, value string) string {
 	return ""
 }
 
-// limitOrder orders limit values; infinity is the largest.
-func limitOrder(v string) uint64 {
-	if v == "infinity" {
-		return math.MaxUint64
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return math.MaxUint64
-	}
-	return n
-}
-
 // Directive returns the systemd directive for the limit, e.g. "LimitNOFILE".
 func (l Limit) Directive() string { return limitNames[l.Name] }
 
@@ -221,16 +194,37 @@ func (l Listen) String() string {
 }
 
 // Build applies defaults and validates, returning the Spec or Errors listing
-// every problem. The Config is not modified.
+// every problem, each located by the line it stands on when the Config came
+// from Parse. The Config is not modified. The Spec keeps those positions
+// (see Spec.Line), and Spec.Validate accepts it.
 func (c *Config) Build() (*Spec, error) {
 	s := c.withDefaults()
-	v := validator{cfg: c}
-	v.check(s)
+	s.lines = c.lines
+	v := validator{spec: s, listen: c.Listen, given: given{
+		pidfile: c.PIDFile != "", group: c.Group != "", environmentFile: c.EnvironmentFile != "",
+	}}
+	v.check()
 	if len(v.errs) > 0 {
 		sortByLine(v.errs)
 		return nil, v.errs
 	}
 	return s, nil
+}
+
+// Validate checks s against every rule Build applies and returns Errors
+// listing each problem (located by s's positions when s came from a
+// file), or nil. A Spec from Build always passes; a Spec built or changed
+// by hand is held to the same rules, with every field taken as given: no
+// default is applied, so an empty Description, Type or Restart, or a
+// Group left empty beside a User, is an error here.
+func (s *Spec) Validate() error {
+	v := validator{spec: s, given: given{pidfile: true, group: true, environmentFile: true}, byHand: true}
+	v.check()
+	if len(v.errs) > 0 {
+		sortByLine(v.errs)
+		return v.errs
+	}
+	return nil
 }
 
 // withDefaults is the one place where defaults are decided.
@@ -334,23 +328,34 @@ func orDuration(v *time.Duration, def time.Duration) time.Duration {
 	return *v
 }
 
-// validator collects problems, locating each through the Config's lines.
+// validator collects problems, locating each through the spec's positions.
 type validator struct {
-	cfg  *Config
-	errs Errors
+	spec   *Spec
+	given  given    // which defaults-bearing fields the user wrote
+	byHand bool     // the Spec did not come from withDefaults: require what defaults fill
+	listen []string // Build: the addresses as written, parsed into spec.Listen
+	errs   Errors
+}
+
+// given says which fields whose default derives from another field the
+// user wrote; a default derived from a bad value would only repeat that
+// value's error.
+type given struct {
+	pidfile, group, environmentFile bool
 }
 
 func (v *validator) fail(field, format string, args ...any) {
-	line := 0
-	if v.cfg.lines != nil {
-		for f := field; f != ""; f = parentField(f) {
-			if l, ok := v.cfg.lines[f]; ok {
-				line = l
-				break
-			}
-		}
-	}
-	v.errs = append(v.errs, &Error{File: v.cfg.Source, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+	v.failAt(v.spec.Line(field), field, format, args...)
+}
+
+func (v *validator) failAt(line int, field, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.spec.Source, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+// required reports a key that is missing, on the line of the mapping that
+// lacks it.
+func (v *validator) required(field string) {
+	v.failAt(v.spec.mappingLine(field), field, "is required")
 }
 
 // parentField strips the last path element: "a.b[2]" → "a.b" → "a".
@@ -361,24 +366,28 @@ func parentField(f string) string {
 	return ""
 }
 
-func (v *validator) check(s *Spec) {
-	nameOK := s.Name != "" && len(s.Name) <= maxNameLen && nameRE.MatchString(s.Name)
+func (v *validator) check() {
+	s := v.spec
+	nameOK := ValidName(s.Name)
 	// Defaults derived from a bad name would only repeat the name's error.
-	derivedOK := func(explicit string) bool { return explicit != "" || nameOK }
+	derivedOK := func(explicit bool) bool { return explicit || nameOK }
 	switch {
 	case s.Name == "":
-		v.fail("name", "is required")
-	case len(s.Name) > maxNameLen:
-		v.fail("name", "must be at most %d characters", maxNameLen)
+		v.required("name")
+	case len(s.Name) > MaxNameLen:
+		v.fail("name", "must be at most %d characters", MaxNameLen)
 	case !nameRE.MatchString(s.Name):
 		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
 	}
+	if v.byHand && s.Description == "" {
+		v.required("description")
+	}
 	v.text("description", s.Description, 200)
-	if strings.TrimSpace(s.Description) != s.Description || strings.HasSuffix(s.Description, "\\") {
+	if !cleanEnds(s.Description) {
 		v.fail("description", "must not start or end with white space or end with a backslash")
 	}
 	if s.Exec == "" {
-		v.fail("exec", "is required")
+		v.required("exec")
 	} else {
 		v.absPath("exec", s.Exec)
 	}
@@ -387,19 +396,22 @@ func (v *validator) check(s *Spec) {
 			v.fail(fmt.Sprintf("args[%d]", i), "must not contain a NUL byte")
 		}
 	}
-	if !slices.Contains([]ServiceType{TypeSimple, TypeExec, TypeNotify, TypeForking}, s.Type) {
+	if !s.Type.Valid() {
 		v.fail("type", "%q must be one of simple, exec, notify, forking", s.Type)
 	}
-	if derivedOK(v.cfg.PIDFile) {
+	if derivedOK(v.given.pidfile) {
 		v.pidfile(s)
 	}
 	v.account("user", s.User)
-	if v.cfg.Group != "" { // a group defaulted from user repeats user's error
+	if v.given.group { // a group defaulted from user repeats user's error
 		v.account("group", s.Group)
+	}
+	if s.User != "" && s.Group == "" {
+		v.fail("group", "must be set when user is (Build defaults it to the user)")
 	}
 	for _, e := range s.Environment {
 		f := "environment." + e.Name
-		if !envNameRE.MatchString(e.Name) {
+		if !ValidEnvName(e.Name) {
 			v.fail(f, "variable names must match [A-Za-z_][A-Za-z0-9_]*")
 		}
 		if strings.IndexByte(e.Value, 0) >= 0 {
@@ -409,11 +421,11 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "must be valid UTF-8")
 		}
 	}
-	if derivedOK(v.cfg.EnvironmentFile) {
+	if derivedOK(v.given.environmentFile) {
 		v.absPath("environment_file", s.EnvironmentFile)
 	}
 	v.absPath("working_directory", s.WorkingDirectory)
-	if !slices.Contains([]RestartPolicy{RestartNo, RestartOnFailure, RestartAlways}, s.Restart) {
+	if !s.Restart.Valid() {
 		v.fail("restart", "%q must be one of no, on-failure, always", s.Restart)
 	}
 	v.duration("restart_sec", s.RestartDelay)
@@ -428,7 +440,7 @@ func (v *validator) check(s *Spec) {
 	if s.WatchdogTimeout > 0 && s.Type != TypeNotify {
 		v.fail("watchdog_sec", "needs type: notify (the watchdog is fed over the notify socket)")
 	}
-	if !slices.Contains(signals, s.ReloadSignal) {
+	if !ValidSignal(s.ReloadSignal) {
 		v.fail("reload_signal", "%q must be one of %s", s.ReloadSignal, strings.Join(signals, ", "))
 	}
 	for _, dep := range []struct {
@@ -436,12 +448,16 @@ func (v *validator) check(s *Spec) {
 		units []string
 	}{{"after", s.After}, {"wants", s.Wants}, {"requires", s.Requires}} {
 		for i, u := range dep.units {
-			if !unitNameRE.MatchString(u) {
+			if !ValidUnitName(u) {
 				v.fail(fmt.Sprintf("%s[%d]", dep.field, i), "%q is not a systemd unit name (like network-online.target)", u)
 			}
 		}
 	}
-	s.Listen = v.listen()
+	if v.byHand {
+		v.checkListen()
+	} else {
+		s.Listen = v.parseListen(v.listen)
+	}
 	for _, l := range s.Limits {
 		f := "limits." + l.Name
 		if _, ok := limitNames[l.Name]; !ok {
@@ -456,21 +472,21 @@ func (v *validator) check(s *Spec) {
 			v.fail(f, "%s", problem)
 			continue
 		}
-		if limitOrder(l.Soft()) > limitOrder(l.Hard()) {
+		if !l.Ordered() {
 			v.fail(f, "soft limit %s exceeds hard limit %s", l.Soft(), l.Hard())
 		}
 	}
-	if !slices.Contains([]Hardening{HardeningOff, HardeningDefault, HardeningStrict}, s.Hardening) {
+	if !s.Hardening.Valid() {
 		v.fail("hardening", "%q must be one of strict, default, off", s.Hardening)
 	}
 	v.pkg(s.Name, &s.Package)
 }
 
-// listen parses the configured addresses; s.Listen is rebuilt from Config.
-func (v *validator) listen() []Listen {
+// parseListen parses the configured addresses for Build.
+func (v *validator) parseListen(raws []string) []Listen {
 	out := []Listen{}
 	seen := map[string]int{}
-	for i, raw := range v.cfg.Listen {
+	for i, raw := range raws {
 		f := fmt.Sprintf("listen[%d]", i)
 		l, err := ParseListen(raw)
 		if err != nil {
@@ -487,6 +503,27 @@ func (v *validator) listen() []Listen {
 	return out
 }
 
+// checkListen holds the addresses of a Spec to what ParseListen returns
+// for their own String form.
+func (v *validator) checkListen() {
+	seen := map[string]int{}
+	for i, l := range v.spec.Listen {
+		f := fmt.Sprintf("listen[%d]", i)
+		parsed, err := ParseListen(l.String())
+		switch {
+		case err != nil:
+			v.fail(f, "%v", err)
+		case parsed != l:
+			v.fail(f, "%q is not in the form ParseListen returns", l.String())
+		default:
+			if j, dup := seen[l.String()]; dup {
+				v.fail(f, "duplicate of listen[%d]", j)
+			}
+			seen[l.String()] = i
+		}
+	}
+}
+
 // ParseListen parses "tcp:HOST:PORT", "tcp:[V6]:PORT", "tcp::PORT" or
 // "unix:/abs/path".
 func ParseListen(raw string) (Listen, error) {
@@ -495,8 +532,8 @@ func ParseListen(raw string) (Listen, error) {
 	case !ok:
 		return Listen{}, fmt.Errorf("%q must look like tcp:HOST:PORT or unix:/path", raw)
 	case network == string(NetworkUnix):
-		if !path.IsAbs(addr) || path.Clean(addr) != addr || !printable(addr) || strings.ContainsAny(addr, " \t") {
-			return Listen{}, fmt.Errorf("%q: the socket path must be absolute and clean, without spaces or control characters", raw)
+		if !ValidPath(addr) {
+			return Listen{}, fmt.Errorf("%q: the socket path must be absolute and clean, without spaces, control characters or shell/systemd special characters", raw)
 		}
 		if len(addr) > 107 {
 			return Listen{}, fmt.Errorf("%q: the socket path must be at most 107 bytes", raw)
@@ -548,10 +585,10 @@ func (v *validator) pkg(name string, p *Package) {
 	for i, f := range p.Files {
 		field := fmt.Sprintf("package.files[%d]", i)
 		if f.Src == "" {
-			v.fail(field+".src", "is required")
+			v.required(field + ".src")
 		}
 		if f.Dst == "" {
-			v.fail(field+".dst", "is required")
+			v.required(field + ".dst")
 		} else {
 			v.absPath(field+".dst", f.Dst)
 		}
@@ -570,7 +607,7 @@ func (v *validator) pkg(name string, p *Package) {
 // version, and an environment file where a package may ship one.
 func (s *Spec) CheckPackage() error {
 	if s.Package.Version == "" {
-		return Errors{{File: s.Source, Field: "package.version", Reason: "is required to build a package"}}
+		return Errors{s.FieldError("package.version", "is required to build a package")}
 	}
 	if errs := s.shippedPathErrors(); len(errs) > 0 {
 		return errs
@@ -579,15 +616,8 @@ func (s *Spec) CheckPackage() error {
 }
 
 func (v *validator) absPath(field, p string) {
-	switch {
-	case !path.IsAbs(p):
-		v.fail(field, "%q must be an absolute path", p)
-	case path.Clean(p) != p:
-		v.fail(field, "%q must be a clean path (no //, /./, /../ or trailing /)", p)
-	case !printable(p):
-		v.fail(field, "must not contain control characters or invalid UTF-8")
-	case strings.ContainsAny(p, " \t\"'\\$`%;&|<>*?[]{}()!#~"):
-		v.fail(field, "%q must not contain spaces or shell/systemd special characters", p)
+	if problem := pathProblem(p); problem != "" {
+		v.fail(field, "%s", problem)
 	}
 }
 
@@ -605,7 +635,7 @@ func (v *validator) pidfile(s *Spec) {
 	dir, why := sharedDir(s.PIDFile)
 	switch {
 	case dir == "":
-	case v.cfg.PIDFile == "":
+	case !v.given.pidfile:
 		v.fail("name", "%q puts the default pidfile in %s, which %s; choose another name or set pidfile", s.Name, dir, why)
 	default:
 		v.fail("pidfile", "%q is in %s, which %s; use a directory of the service's own such as /run/%s/", s.PIDFile, dir, why, s.Name)
@@ -624,7 +654,7 @@ func (v *validator) duration(field string, d time.Duration) {
 
 func (v *validator) text(field, t string, max int) {
 	switch {
-	case !printable(t):
+	case !Printable(t):
 		v.fail(field, "must be one line of printable UTF-8 text")
 	case len(t) > max:
 		v.fail(field, "must be at most %d bytes", max)
@@ -635,20 +665,7 @@ func (v *validator) account(field, name string) {
 	if name == "" {
 		return
 	}
-	if len(name) > 32 || !accountRE.MatchString(name) {
+	if !ValidAccount(name) {
 		v.fail(field, "%q must match [a-z_][a-z0-9_-]* and be at most 32 characters", name)
 	}
-}
-
-// printable reports whether t is valid UTF-8 without control characters.
-func printable(t string) bool {
-	if !utf8.ValidString(t) {
-		return false
-	}
-	for _, r := range t {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return false
-		}
-	}
-	return true
 }

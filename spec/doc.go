@@ -2,11 +2,13 @@
 // service. Every generator (systemd units, LSB init scripts, packages)
 // consumes the validated *Spec this package returns and nothing else.
 //
-// Reading happens in three separate steps: Parse decodes the YAML strictly
-// (unknown keys and wrong types are errors), WithDefaults fills every unset
-// field in one place, and Validate checks every value. Load does all three.
-// Every problem is reported as an *Error naming the file, the line and the
-// field, collected into Errors so that a user sees them all at once:
+// Reading happens in separate steps: Parse decodes the YAML strictly
+// (unknown keys and wrong types are errors) and records the line of every
+// value; Config.Build fills every unset field in one place and checks every
+// value. Load does both. Every problem is reported as an *Error naming the
+// file, the line and the field, collected into Errors so that a user sees
+// them all at once; a missing required key is named on the line of the
+// mapping that lacks it:
 //
 //	s, err := spec.Load("daemon.yaml")
 //	if err != nil {
@@ -26,6 +28,16 @@
 // manages (/dev, /proc, /sys, /run/systemd, ...). Spec.RuntimeDirectory
 // says whether the pidfile's directory is the service's own, which is the
 // only directory a generator may create, chown or remove for it.
+//
+// The package is the one owner of the rules and defaults of a spec.
+// Spec.Validate holds a Spec built or changed by hand to Build's rules;
+// the lexical predicates (ValidName, ValidAccount, ValidEnvName,
+// Printable, ValidDescription, ValidPath, ValidUnitName, ValidSignal, the
+// Valid methods of the enums, Limit.WellFormed and Limit.Ordered) are what
+// generators call instead of writing a rule again. A Spec from Build keeps
+// the positions of its values: Spec.Line and Spec.FieldError let a check
+// made later (a package file that cannot be read) name file:line without
+// reading the YAML again.
 //
 // The package does not touch the system: it neither checks that exec exists
 // nor looks up users. Values that would reach a shell or a unit file are

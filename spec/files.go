@@ -207,7 +207,7 @@ func (s *Spec) shippedPathErrors() Errors {
 		return nil // reported by Build
 	}
 	if reason := dstProblem(p); reason != "" {
-		return Errors{{File: s.Source, Field: "environment_file", Reason: fmt.Sprintf("%q %s (the package ships it)", p, reason)}}
+		return Errors{s.FieldError("environment_file", fmt.Sprintf("%q %s (the package ships it)", p, reason))}
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ type Config struct {
 	// Source is the file the config was read from; empty for flags.
 	Source string
 	// lines maps a field path ("exec", "args[1]", "package.files[0].src")
-	// to the line its value stands on.
+	// to the line its value stands on; "" to the line of the top mapping.
 	lines map[string]int
 }
 
@@ -183,6 +183,7 @@ func parse(file string, data []byte) (*Config, Errors) {
 		p.mapping(root, "", nil)
 		return nil, p.errs
 	}
+	p.cfg.lines[""] = root.Line // where a missing top-level key belongs
 	p.mapping(root, "", topLevelKeys(p))
 	return p.cfg, p.errs
 }

@@ -66,6 +66,10 @@ type Spec struct {
 	Hardening        Hardening     // never empty
 	Package          Package       // packaging metadata; Version is checked only by CheckPackage
 	Source           string        // the spec file, as given; empty when built from flags
+
+	// lines maps field paths to lines of Source; see Line. nil when the
+	// spec did not come from a file.
+	lines map[string]int
 }
 
 // EnvVar is one environment variable. Name matches [A-Za-z_][A-Za-z0-9_]*;

@@ -57,6 +57,7 @@ func TestDefaults(t *testing.T) {
 			Start:      true,
 		},
 		Source: "daemon.yaml",
+		lines:  map[string]int{"": 1, "name": 1, "exec": 2},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s, want)
@@ -173,12 +174,12 @@ func TestErrors(t *testing.T) {
 		{"unknown key far from all", minimal + "zzzzzzzzz: 1\n", "daemon.yaml:3: zzzzzzzzz: unknown key"},
 		{"unknown package key", minimal + "package:\n  vresion: 1\n", `daemon.yaml:4: package.vresion: unknown key (did you mean "version"?)`},
 		{"duplicate key", minimal + "name: b\n", "daemon.yaml:3: name: duplicate key (first on line 1)"},
-		{"name missing", "exec: /x\n", "daemon.yaml: name: is required"},
+		{"name missing", "exec: /x\n", "daemon.yaml:1: name: is required"},
 		{"name bad", "name: Web\nexec: /x\n", `daemon.yaml:1: name: "Web" must match`},
 		{"name too long", "name: " + strings.Repeat("a", 65) + "\nexec: /x\n", "daemon.yaml:1: name: must be at most 64 characters"},
 		{"name list", "name: [a]\nexec: /x\n", "daemon.yaml:1: name: must be a string, not a list"},
 		{"name null", "name:\nexec: /x\n", "daemon.yaml:1: name: must not be empty"},
-		{"exec missing", "name: a\n", "daemon.yaml: exec: is required"},
+		{"exec missing", "name: a\n", "daemon.yaml:1: exec: is required"},
 		{"exec relative", "name: a\nexec: bin/a\n", `daemon.yaml:2: exec: "bin/a" must be an absolute path`},
 		{"exec unclean", "name: a\nexec: /usr//bin/a\n", "daemon.yaml:2: exec: \"/usr//bin/a\" must be a clean path"},
 		{"exec space", "name: a\nexec: /usr/bin/a b\n", "daemon.yaml:2: exec: \"/usr/bin/a b\" must not contain spaces"},

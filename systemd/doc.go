@@ -22,8 +22,9 @@
 // surrounding white space or a trailing backslash, and any line longer
 // than MaxLineLen (older systemd truncates long lines). Values written
 // without quoting (name, user, group, paths, unit names, limits, enums) are
-// checked again even though spec.Build guarantees them, so a Spec built by
-// hand cannot add lines or settings to a unit.
+// held to spec's own predicates (spec.ValidName, spec.ValidPath, ...),
+// which every Spec from spec.Build passes, so a Spec built by hand cannot
+// add lines or settings to a unit; the rules themselves live only in spec.
 //
 // # Hardening
 //

@@ -10,7 +10,6 @@ import (
 	"text/template"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/Masterminds/sprig/v3"
 
@@ -86,11 +85,7 @@ func (g *Generator) Socket(w io.Writer, s *spec.Spec) error {
 	if len(s.Listen) == 0 {
 		return fmt.Errorf("%w: %s", ErrNoListen, s.Name)
 	}
-	v, err := newSocketView(s)
-	if err != nil {
-		return err
-	}
-	return g.render(w, socketTemplate, v)
+	return g.render(w, socketTemplate, newSocketView(s))
 }
 
 // Files renders every unit s needs: "<name>.service" and, when s has
@@ -202,13 +197,9 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 	if err := checkSpec(s); err != nil {
 		return nil, err
 	}
-	desc, err := description(s.Description)
-	if err != nil {
-		return nil, err
-	}
 	v := &serviceView{
 		Name:               s.Name,
-		Description:        desc,
+		Description:        escapeSpecifiers(s.Description),
 		After:              escapeAll(s.After),
 		Wants:              escapeAll(s.Wants),
 		Requires:           escapeAll(s.Requires),
@@ -315,12 +306,8 @@ type socketView struct {
 	SocketMode    string // mode of unix sockets; empty when there are none
 }
 
-func newSocketView(s *spec.Spec) (*socketView, error) {
-	desc, err := description(s.Description)
-	if err != nil {
-		return nil, err
-	}
-	v := &socketView{Name: s.Name, Description: desc, Documentation: documentation(s.Package.Homepage)}
+func newSocketView(s *spec.Spec) *socketView {
+	v := &socketView{Name: s.Name, Description: escapeSpecifiers(s.Description), Documentation: documentation(s.Package.Homepage)}
 	for _, l := range s.Listen {
 		v.Listen = append(v.Listen, escapeSpecifiers(l.BindStream()))
 		if l.Network == spec.NetworkUnix {
@@ -328,23 +315,7 @@ func newSocketView(s *spec.Spec) (*socketView, error) {
 			v.SocketUser, v.SocketGroup = s.User, s.Group
 		}
 	}
-	return v, nil
-}
-
-// description returns the value of Description=. systemd strips the
-// value's surrounding white space and reads a trailing backslash as a line
-// continuation, so both are refused rather than silently changed.
-func description(d string) (string, error) {
-	if strings.TrimSpace(d) != d {
-		return "", fmt.Errorf("%w: description: must not start or end with white space", ErrUnrepresentable)
-	}
-	if strings.HasSuffix(d, `\`) {
-		return "", fmt.Errorf("%w: description: must not end with a backslash", ErrUnrepresentable)
-	}
-	if !utf8.ValidString(d) || strings.ContainsFunc(d, unicode.IsControl) {
-		return "", fmt.Errorf("%w: description: must be one line of printable text", ErrUnrepresentable)
-	}
-	return escapeSpecifiers(d), nil
+	return v
 }
 
 // documentation returns the homepage for Documentation=, or "" when there

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"math"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/Masterminds/sprig/v3"
 
@@ -123,13 +122,6 @@ type ulimit struct {
 	NProc      bool   // needs the -u/-p fallback
 }
 
-var (
-	nameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	envRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	accountRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
-	numberRE  = regexp.MustCompile(`^([0-9]+|infinity)$`)
-)
-
 // shellSpecialEnv are variable names that dash, bash or busybox sh set,
 // keep read-only or change on their own, so that exporting them from the
 // script would not reach the program unchanged.
@@ -153,22 +145,24 @@ func newView(s *spec.Spec) (*view, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: no spec", ErrUnsafe)
 	}
-	if !nameRE.MatchString(s.Name) || len(s.Name) > 64 {
+	// The rules are spec's (a Spec from spec.Config.Build passes them);
+	// they are applied again for a Spec built by hand.
+	if !spec.ValidName(s.Name) {
 		return nil, unsafe("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
 	}
-	if !headerSafe(s.Description) {
-		return nil, unsafe("description", "must be one line of printable text")
+	if !spec.ValidDescription(s.Description) {
+		return nil, unsafe("description", "must be one line of printable text (spec.ValidDescription)")
 	}
 	paths := []struct{ field, value string }{
 		{"exec", s.Exec}, {"pidfile", s.PIDFile},
 		{"environment_file", s.EnvironmentFile}, {"working_directory", s.WorkingDirectory},
 	}
 	for _, p := range paths {
-		if !strings.HasPrefix(p.value, "/") || strings.IndexByte(p.value, 0) >= 0 || strings.ContainsAny(p.value, "\n\r") {
-			return nil, unsafe(p.field, "%q must be an absolute path on one line", p.value)
+		if !spec.ValidPath(p.value) {
+			return nil, unsafe(p.field, "%q must be a clean absolute path without white space or special characters", p.value)
 		}
 	}
-	if strings.LastIndexByte(s.PIDFile, '/') == 0 {
+	if path.Dir(s.PIDFile) == "/" { // the script creates the pidfile's directory
 		return nil, unsafe("pidfile", "%q must be inside a directory", s.PIDFile)
 	}
 	for i, a := range s.Args {
@@ -177,25 +171,23 @@ func newView(s *spec.Spec) (*view, error) {
 		}
 	}
 	for _, acct := range []struct{ field, value string }{{"user", s.User}, {"group", s.Group}} {
-		if acct.value != "" && !accountRE.MatchString(acct.value) {
+		if acct.value != "" && !spec.ValidAccount(acct.value) {
 			return nil, unsafe(acct.field, "%q is not an account name", acct.value)
 		}
 	}
-	if s.User != "" && s.Group == "" {
+	if s.User != "" && s.Group == "" { // spec.Config.Build defaults it to the user; never here
 		return nil, unsafe("group", "must be set when user is")
 	}
-	if s.ReloadSignal != "" && !slices.Contains(spec.Signals(), s.ReloadSignal) {
+	if s.ReloadSignal != "" && !spec.ValidSignal(s.ReloadSignal) {
 		return nil, unsafe("reload_signal", "%q is not one of %s", s.ReloadSignal, strings.Join(spec.Signals(), ", "))
 	}
-	switch s.Type {
-	case spec.TypeSimple, spec.TypeExec, spec.TypeNotify, spec.TypeForking:
-	default:
+	if !s.Type.Valid() {
 		return nil, unsafe("type", "%q is not simple, exec, notify or forking", s.Type)
 	}
 	for _, e := range s.Environment {
 		field := "environment." + e.Name
 		switch {
-		case !envRE.MatchString(e.Name):
+		case !spec.ValidEnvName(e.Name):
 			return nil, unsafe(field, "variable names must match [A-Za-z_][A-Za-z0-9_]*")
 		case slices.Contains(shellSpecialEnv, e.Name) || strings.HasPrefix(e.Name, "BASH"):
 			return nil, unsafe(field, "%s is special to the shell and cannot be passed through an init script", e.Name)
@@ -222,9 +214,6 @@ func newView(s *spec.Spec) (*view, error) {
 		StartWait:        int(startWait / time.Second),
 		ReloadSignal:     s.ReloadSignal,
 		Environment:      s.Environment,
-	}
-	if strings.TrimSpace(v.Description) == "" {
-		v.Description = s.Name
 	}
 	v.RequiredStart, v.ShouldStart = facilities(s)
 	for _, l := range s.Limits {
@@ -270,20 +259,6 @@ func literal(v any) bool {
 	}
 }
 
-// headerSafe reports whether t can stand in an LSB header comment line:
-// valid UTF-8 with no control or line-separating characters.
-func headerSafe(t string) bool {
-	if !utf8.ValidString(t) {
-		return false
-	}
-	for _, r := range t {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
-			return false
-		}
-	}
-	return true
-}
-
 // toUlimit converts a limit to the shell's units; ok is false when no
 // portable ulimit flag exists for it.
 func toUlimit(l spec.Limit) (ulimit, bool, error) {
@@ -297,11 +272,10 @@ func toUlimit(l spec.Limit) (ulimit, bool, error) {
 		u.Flag = "-u"
 	}
 	soft, hard := l.Soft(), l.Hard()
-	if !numberRE.MatchString(soft) || !numberRE.MatchString(hard) {
+	if !l.WellFormed() {
 		return ulimit{}, false, unsafe(field, "%q must be a number, infinity, or SOFT:HARD", l.Value)
 	}
-	sv, hv := limitNumber(soft), limitNumber(hard)
-	if sv > hv {
+	if !l.Ordered() {
 		return ulimit{}, false, unsafe(field, "soft limit %s exceeds hard limit %s", soft, hard)
 	}
 	unit := limitUnits[l.Name]
@@ -312,23 +286,11 @@ func toUlimit(l spec.Limit) (ulimit, bool, error) {
 	return u, true, nil
 }
 
-// limitNumber orders limit values; infinity is the largest.
-func limitNumber(v string) uint64 {
-	if v == "infinity" {
-		return ^uint64(0)
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil { // too large for uint64: as good as infinity
-		return ^uint64(0)
-	}
-	return n
-}
-
 // shellLimit renders a value for ulimit: "unlimited", or the value in
 // units, rounded down.
 func shellLimit(v string, unit uint64) string {
-	n := limitNumber(v)
-	if n == ^uint64(0) {
+	n := spec.LimitNumber(v)
+	if n == math.MaxUint64 {
 		return "unlimited"
 	}
 	return strconv.FormatUint(n/unit, 10)

@@ -4,11 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/daemonctl/daemonctl/internal/cli"
 	"github.com/daemonctl/daemonctl/packaging"
@@ -72,7 +69,7 @@ func runPackage(cmd *cobra.Command, opts *packageOptions, formats []packaging.Fo
 		return err
 	}
 	if err := s.CheckPackage(); err != nil {
-		return locate(opts.file, err)
+		return err
 	}
 	units, err := systemd.New()
 	if err != nil {
@@ -92,7 +89,7 @@ func runPackage(cmd *cobra.Command, opts *packageOptions, formats []packaging.Fo
 	}
 	arts, err := b.Build(cmd.Context(), s, po)
 	if err != nil {
-		return locate(opts.file, err)
+		return locate(s, err)
 	}
 	for _, a := range arts {
 		fmt.Fprintln(stdio.Out, a.Path)
@@ -100,71 +97,15 @@ func runPackage(cmd *cobra.Command, opts *packageOptions, formats []packaging.Fo
 	return nil
 }
 
-// locate turns packaging errors that concern a spec field into spec.Errors
-// with the field's line, so that they print as "file:line: field: reason"
-// and exit 2 like any other spec problem.
-func locate(file string, err error) error {
+// locate turns a packaging error about a spec field (an unreadable
+// package file) into a spec.Errors located from the positions the spec
+// kept, so that it prints as "file:line: field: reason" and exits 2 like
+// any other spec problem. Packaging's own spec.Errors carry their lines
+// already.
+func locate(s *spec.Spec, err error) error {
 	var mf *packaging.MissingFileError
-	var se spec.Errors
-	switch {
-	case errors.As(err, &mf):
-		return spec.Errors{{File: file, Line: specLine(file, mf.Field), Field: mf.Field,
-			Reason: fmt.Sprintf("cannot read %s: %v", mf.Path, mf.Err)}}
-	case errors.As(err, &se):
-		out := make(spec.Errors, len(se))
-		for i, e := range se {
-			c := *e
-			if c.Line == 0 {
-				c.Line = specLine(file, c.Field)
-			}
-			out[i] = &c
-		}
-		return out
+	if errors.As(err, &mf) {
+		return spec.Errors{s.FieldError(mf.Field, fmt.Sprintf("cannot read %s: %v", mf.Path, mf.Err))}
 	}
 	return err
-}
-
-// specLine returns the line of a field path such as "package.files[0].src"
-// in the YAML file, or 0 when the file or the field cannot be found.
-func specLine(file, field string) int {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return 0
-	}
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return 0
-	}
-	n := doc.Content[0]
-	line := 0
-	for _, part := range strings.Split(field, ".") {
-		key, idx, hasIdx := strings.Cut(part, "[")
-		n = mapValue(n, key)
-		if n == nil {
-			return line
-		}
-		line = n.Line
-		if hasIdx {
-			i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
-			if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
-				return line
-			}
-			n = n.Content[i]
-			line = n.Line
-		}
-	}
-	return line
-}
-
-// mapValue returns the value of key in a YAML mapping node, or nil.
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
