@@ -4,8 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,6 +20,10 @@ const reviewSwapEnv = "REVIEW_SWAP_DIR"
 func init() {
 	if dir := os.Getenv(reviewSwapEnv); dir != "" {
 		victim := os.Getenv("REVIEW_SWAP_VICTIM")
+		runtime.LockOSThread()
+		var cpu unix.CPUSet
+		cpu.Set(0)
+		unix.SchedSetaffinity(0, &cpu) // the CPU root's thread runs on
 		for {
 			if unix.Rename(dir, dir+".x") == nil {
 				unix.Symlink(victim, dir)
@@ -69,15 +75,32 @@ func TestReviewRuntimeDirChownFollowsSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(home, "run")
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), reviewSwapEnv+"="+dir, "REVIEW_SWAP_VICTIM="+victim)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	if err := cmd.Start(); err != nil {
+	for range 2 { // two attackers, so that one runs while root does
+		cmd := exec.Command(bin, "-test.run=^$")
+		cmd.Env = append(os.Environ(), reviewSwapEnv+"="+dir, "REVIEW_SWAP_VICTIM="+victim)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	}
+	// Root's thread shares CPU 0 with the attackers at the lowest
+	// priority, so that it is often preempted, also between the mkdir and
+	// the chown (as on a busy machine). The thread ends with the test.
+	runtime.LockOSThread()
+	var cpu unix.CPUSet
+	cpu.Set(0)
+	if err := unix.SchedSetaffinity(0, &cpu); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19); err != nil {
+		t.Fatal(err)
+	}
 	cred := &syscall.Credential{Uid: 65534, Gid: 65534}
-	for i := 0; i < 20000; i++ {
+	// A race: it is usually won within a few hundred starts; the bound
+	// keeps a lost race from running for ever (then the test passes).
+	deadline := time.Now().Add(90 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
 		os.Remove(dir)
 		_ = runtimeDir(dir, cred)
 		var st unix.Stat_t
