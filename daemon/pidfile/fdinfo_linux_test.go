@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -92,5 +93,80 @@ func TestWriteLockOn(t *testing.T) {
 	line := fmt.Sprintf("lock:\t1: OFDLCK ADVISORY  WRITE -1 %s 0 EOF\n", "00:1a3:5")
 	if !writeLockOn([]byte(line), &big) {
 		t.Errorf("writeLockOn(%q) = false for device 0:0x1a3", strings.TrimSpace(line))
+	}
+}
+
+// HoldsLock must not stat the files its descriptors are open on: a file
+// system that never answers (here a FUSE mount whose server never
+// replies) would hang root's status and stop. The test process holds an
+// O_PATH descriptor on such a mount's root, at a number that /proc lists
+// before its locked pidfile's descriptor; stat(2) on /proc/self/fd/N would
+// block until the connection is aborted.
+func TestHoldsLockDoesNotStatDescriptors(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount")
+	}
+	dev, err := unix.Open("/dev/fuse", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no FUSE: %v", err)
+	}
+	mnt := t.TempDir()
+	opts := fmt.Sprintf("fd=%d,rootmode=40000,user_id=0,group_id=0", dev)
+	if err := unix.Mount("review", mnt, "fuse", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		unix.Close(dev)
+		t.Skipf("cannot mount FUSE: %v", err)
+	}
+	// Closing the device aborts the connection: a blocked request fails.
+	t.Cleanup(func() { unix.Unmount(mnt, unix.MNT_DETACH) })
+	t.Cleanup(func() { unix.Close(dev) })
+	hung, err := unix.Open(mnt, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hungFD, lockFD = 900, 99 // "900" sorts before "99"
+	for _, fd := range []int{hungFD, lockFD} {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			t.Skipf("descriptor %d is in use", fd)
+		}
+	}
+	if err := unix.Dup3(hung, hungFD, unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(hung)
+	defer unix.Close(hungFD)
+	path := filepath.Join(t.TempDir(), "d.pid")
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Dup3(fd, lockFD, unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	defer unix.Close(lockFD)
+	lk := wholeFile(unix.F_WRLCK)
+	if err := unix.FcntlFlock(lockFD, unix.F_OFD_SETLK, &lk); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(lockFD, &st); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		held bool
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		held, err := HoldsLock(os.Getpid(), &st)
+		done <- result{held, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil || !r.held {
+			t.Errorf("HoldsLock(self) = %v, %v; want true", r.held, r.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("HoldsLock has not returned after 20 s: it is blocked on the FUSE mount at %s (descriptor %d), which it must not stat", mnt, hungFD)
 	}
 }
