@@ -252,7 +252,7 @@ func (p *File) Close() error {
 // Probe reports whether the pidfile at path is absent, stale, held by the
 // running daemon, orphaned or unverified (see State), with the pid written
 // in it. It needs read access to the file, and to the descriptors of the
-// process named in it (/proc/PID/fd: the same user, or CAP_SYS_PTRACE)
+// process named in it (/proc/PID/fdinfo: the same user, or CAP_SYS_PTRACE)
 // to report Running. It never blocks on what it finds at path.
 //
 // Only an OFD or POSIX write lock counts: Probe asks F_OFD_GETLK about a
