@@ -61,7 +61,12 @@ type Config struct {
 	// PIDFile, when not "", is created (with its directory, owned by User),
 	// locked for the daemon's lifetime, holds the daemon's pid (the
 	// angel's with Keepalive) and is removed at a clean exit. A second
-	// instance fails with pidfile.ErrAlreadyRunning.
+	// instance fails with pidfile.ErrAlreadyRunning. Only a directory
+	// created here is given to User, through a descriptor that is checked
+	// to be that new directory; an existing one is left as it is. The
+	// directories above it must be writable by root only: they are not
+	// checked, and whoever may rename entries in them may point the path
+	// elsewhere.
 	PIDFile string
 	// User and Group, when not "", are the account the daemon drops to
 	// after creating the pidfile and the log file (Group "" means the

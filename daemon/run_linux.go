@@ -302,9 +302,17 @@ func credential(cfg Config) (*syscall.Credential, error) {
 // runtimeDir creates dir (0755) when missing and gives it to cred, so that
 // the daemon can remove its pidfile after dropping privileges (a directory
 // entry, which the directory's owner may remove; the pidfile itself stays
-// root's). An existing directory is left as it is. Since the service user
-// may then write in it, whatever sits in it is hostile input to root, as
-// package pidfile assumes.
+// root's). Since the service user may then write in it, whatever sits in
+// it is hostile input to root, as package pidfile assumes.
+//
+// An existing directory is left as it is, whoever owns it: it is never
+// chowned. A new one is given away through a descriptor, not by name:
+// whoever may write the parent directory can replace the name with a
+// symbolic link between the mkdir and the chown, and chown(2) would hand
+// its target over. The directory is opened without following a link and
+// must be a directory owned by us (a directory someone else made in its
+// place is refused); only then is it fchowned. The directories above are
+// not checked (Config.PIDFile says they must be root's).
 func runtimeDir(dir string, cred *syscall.Credential) error {
 	err := os.Mkdir(dir, 0o755)
 	switch {
@@ -312,10 +320,23 @@ func runtimeDir(dir string, cred *syscall.Credential) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("daemon: pidfile directory: %w", err)
-	case cred != nil:
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			return fmt.Errorf("daemon: pidfile directory: %w", err)
-		}
+	case cred == nil:
+		return nil
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return fmt.Errorf("daemon: pidfile directory %s was replaced after being created: %w", dir, &os.PathError{Op: "open", Path: dir, Err: err})
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("daemon: pidfile directory: %w", &os.PathError{Op: "fstat", Path: dir, Err: err})
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("daemon: pidfile directory %s was replaced after being created (now owned by uid %d, mode %o); not giving it to uid %d", dir, st.Uid, st.Mode, cred.Uid)
+	}
+	if err := unix.Fchown(fd, int(cred.Uid), int(cred.Gid)); err != nil {
+		return fmt.Errorf("daemon: pidfile directory: %w", &os.PathError{Op: "fchown", Path: dir, Err: err})
 	}
 	return nil
 }

@@ -23,9 +23,11 @@
 // Only a write lock counts, and only when it can be tied to the pid in the
 // file. Anyone who may read a pidfile can take a read lock on it, so Probe
 // asks F_OFD_GETLK about a read lock (which only a write lock conflicts
-// with), and it reports Running only after seeing, in /proc/PID/fd and the
-// lock lines of /proc/PID/fdinfo, that the process named in the file has
-// this very file open with a write lock. A pidfile is hostile input when
+// with), and it reports Running only after seeing, in the lock lines of
+// /proc/PID/fdinfo, that the process named in the file (or, for a classic
+// POSIX lock, the owner the kernel names) has this very file open with a
+// write lock. It reads only that text and never stats the descriptors'
+// files, so a file system that does not answer cannot hang it. A pidfile is hostile input when
 // its directory is writable by someone else (a runtime directory handed to
 // the service user, /tmp): a file owned by another user than root and the
 // caller, or writable by group or others, is not believed (ErrUntrusted)

@@ -252,16 +252,19 @@ func (p *File) Close() error {
 // Probe reports whether the pidfile at path is absent, stale, held by the
 // running daemon, orphaned or unverified (see State), with the pid written
 // in it. It needs read access to the file, and to the descriptors of the
-// process named in it (/proc/PID/fd: the same user, or CAP_SYS_PTRACE)
+// process named in it (/proc/PID/fdinfo: the same user, or CAP_SYS_PTRACE)
 // to report Running. It never blocks on what it finds at path.
 //
 // Only an OFD or POSIX write lock counts: Probe asks F_OFD_GETLK about a
 // read lock, which only a write lock conflicts with, and anyone who may
 // read the file can take a read lock. Running is reported only when the
 // process named in the file has a descriptor on this very file with a
-// write lock (/proc/PID/fd and the lock lines of /proc/PID/fdinfo, Linux
-// 4.1 and later), or when the kernel names that process as a POSIX lock's
-// owner: a stale pid reused by an unrelated process is never Running.
+// write lock (the lock lines of /proc/PID/fdinfo, Linux 4.1 and later;
+// see HoldsLock). For a classic POSIX lock the kernel names the pid that
+// took it; Probe reports that pid as Running only after the same check,
+// since the lock outlives its taker in a process that shares its
+// descriptor table, and the number may have been reused. A stale pid
+// reused by an unrelated process is never Running.
 //
 // Errors: ErrInvalid for a symbolic link or anything but a regular file
 // (a FIFO, a device, a directory), found by lstat before any open and
@@ -339,9 +342,20 @@ func probe(path string) (s Status, empty bool, err error) {
 	case !writer:
 		s.State = Stale
 	case owner > 0:
-		// A classic POSIX lock (another tool's): the kernel names its
-		// owner, which is alive and holds the lock.
-		s.State, s.PID = Running, owner
+		// A classic POSIX lock (another tool's): the kernel names the
+		// pid that took it, which may have exited while a process that
+		// shares its descriptor table (CLONE_FILES) keeps the lock, and
+		// whose number may have been reused since. Believe it only when
+		// that process shows the lock on a descriptor of this file.
+		held, err := HoldsLock(owner, &st)
+		switch {
+		case err == nil && held && !exited(owner):
+			s.State, s.PID = Running, owner
+		case err != nil:
+			s.State, s.Reason = Unverified, fmt.Errorf("pidfile: %s: cannot check that pid %d, which the kernel names as its POSIX lock's owner, holds the lock: %w", path, owner, err)
+		default:
+			s.State, s.Reason = Unverified, fmt.Errorf("pidfile: %s has a POSIX lock taken by pid %d, which does not hold it (it has exited or its number was reused, and a process that shared its descriptors keeps the lock)", path, owner)
+		}
 	case s.PID == 0:
 		s.State, s.Reason = Unverified, fmt.Errorf("pidfile: %s is locked but holds no pid", path)
 		return s, len(data) == 0, nil
@@ -377,19 +391,27 @@ func writeLocked(fd int) (locked bool, owner int, err error) {
 }
 
 // HoldsLock reports whether process pid holds a write lock on the file st
-// describes: one of its descriptors is open on that device and inode
-// (/proc/PID/fd) and /proc/PID/fdinfo shows a granted OFD or POSIX WRITE
-// lock on that descriptor. Kernels before Linux 4.1 print no lock lines;
-// there it reports false, which makes callers refuse rather than guess. A
-// process that is gone gives false. Reading another process's descriptors
-// takes the same user (and a dumpable process) or CAP_SYS_PTRACE; without
-// that the error wraps os.ErrPermission.
+// describes: /proc/PID/fdinfo shows, for one of its descriptors, a granted
+// OFD or POSIX WRITE lock on that device and inode. The kernel prints
+// those lock lines only for the locks held through that very descriptor
+// (by its open file description, or by the process's descriptor table for
+// a POSIX lock), and names the locked file by its file system's device
+// and inode number; the descriptor's "ino:" line, when present, must
+// agree. HoldsLock never stats, opens or follows the descriptors (a file
+// on a file system that does not answer cannot block it): it reads only
+// the /proc text. Kernels before Linux 4.1 print no lock lines; there it
+// reports false, which makes callers refuse rather than guess. So does a
+// file system whose stat reports another device than the one the lock
+// line names (btrfs subvolumes, some overlay mounts). A process that is
+// gone gives false. Reading another process's descriptors takes the same
+// user (and a dumpable process) or CAP_SYS_PTRACE; without that the error
+// wraps os.ErrPermission.
 func HoldsLock(pid int, st *unix.Stat_t) (bool, error) {
 	if pid <= 0 {
 		return false, nil
 	}
-	dir := "/proc/" + strconv.Itoa(pid)
-	entries, err := os.ReadDir(dir + "/fd")
+	dir := "/proc/" + strconv.Itoa(pid) + "/fdinfo/"
+	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.ESRCH):
 		return false, nil
@@ -397,34 +419,41 @@ func HoldsLock(pid int, st *unix.Stat_t) (bool, error) {
 		return false, fmt.Errorf("pidfile: descriptors of pid %d: %w", pid, err)
 	}
 	for _, e := range entries {
-		var fst unix.Stat_t
-		if unix.Stat(dir+"/fd/"+e.Name(), &fst) != nil || fst.Dev != st.Dev || fst.Ino != st.Ino {
-			continue
-		}
-		info, err := os.ReadFile(dir + "/fdinfo/" + e.Name())
-		if err == nil && writeLockLine(info) {
+		info, err := os.ReadFile(dir + e.Name())
+		if err == nil && writeLockOn(info, st) {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// writeLockLine reports whether an fdinfo text has a lock line for a
-// granted OFD or POSIX write lock, such as
-// "lock:\t1: OFDLCK ADVISORY  WRITE -1 fe:00:9978561 0 EOF".
-func writeLockLine(info []byte) bool {
+// writeLockOn reports whether an fdinfo text shows a granted OFD or POSIX
+// write lock on the file st (its device and inode), such as
+// "lock:\t1: OFDLCK ADVISORY  WRITE -1 fe:00:9978561 0 EOF", with the
+// device's major and minor numbers in hexadecimal. An "ino:" line (Linux
+// 5.14 and later) naming another inode is a contradiction: false.
+func writeLockOn(info []byte, st *unix.Stat_t) bool {
+	want := fmt.Sprintf("%02x:%02x:%d", unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino)
+	locked := false
 	sc := bufio.NewScanner(bytes.NewReader(info))
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "lock:")
+		key, val, ok := strings.Cut(sc.Text(), ":")
 		if !ok {
 			continue
 		}
-		f := strings.Fields(rest)
-		if len(f) >= 4 && (f[1] == "OFDLCK" || f[1] == "POSIX") && f[3] == "WRITE" {
-			return true
+		switch key {
+		case "ino":
+			if strings.TrimSpace(val) != strconv.FormatUint(st.Ino, 10) {
+				return false
+			}
+		case "lock":
+			f := strings.Fields(val)
+			if len(f) >= 6 && (f[1] == "OFDLCK" || f[1] == "POSIX") && f[3] == "WRITE" && f[5] == want {
+				locked = true
+			}
 		}
 	}
-	return false
+	return locked
 }
 
 // regular refuses anything at path but a regular file.
