@@ -131,6 +131,12 @@ func startStage(path string, args, env []string, dir string, files []*os.File, c
 		if n, err := strconv.Atoi(rest); err == nil && n > 0 {
 			return n, nil
 		}
+	case "errno":
+		// The program's exec failed: the same *os.PathError as on the
+		// direct path, so that errors.Is works on it.
+		if n, err := strconv.Atoi(rest); err == nil && n > 0 {
+			return 0, fmt.Errorf("detach: %w", &os.PathError{Op: "fork/exec", Path: path, Err: syscall.Errno(n)})
+		}
 	case "error":
 		return 0, fmt.Errorf("detach: %s", rest)
 	}
@@ -176,7 +182,12 @@ func Stage(getenv func(string) string) (int, bool) {
 		Sys: &syscall.SysProcAttr{Setpgid: true},
 	})
 	if err != nil {
-		fmt.Fprintf(status, "error %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			fmt.Fprintf(status, "errno %d\n", int(errno))
+		} else {
+			fmt.Fprintf(status, "error %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+		}
 		return 1, true
 	}
 	fmt.Fprintf(status, "pid %d\n", p.Pid)

@@ -356,6 +356,12 @@ func (k *keeper) collect(w *worker) (Exit, bool) {
 			k.done, stop = nil, true
 			k.requestStop()
 		case <-t.C:
+			// SIGCHLD may have been ready too (select picks either), or
+			// not yet sent: look again before escalating or giving up.
+			if left = k.leftovers(w.pid, k.reapOthers(w.pid)); len(left) == 0 {
+				t.Reset(k.grace)
+				continue
+			}
 			if killed {
 				k.logf("%d leftover process(es) did not end after SIGKILL; leaving them", len(left))
 				return wait(w.pid), stop

@@ -87,6 +87,101 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// mkfifo makes a named pipe for a handshake between the test and the
+// processes it starts, and returns its path.
+func mkfifo(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// release lets a process that waits with `read _ <fifo` go on. The test
+// holds the pipe open (read-write, so nothing blocks) until it ends, with
+// a line in it for whoever opens it, whether before or after this call.
+func release(t *testing.T, fifo string) {
+	t.Helper()
+	f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if _, err := f.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readyPrelude starts a worker script that waits for the processes it
+// starts: it opens the fifo named by $READY read-write on fd 3 (so that
+// writers never block), and `ready N` returns once N of them have written
+// a line to "$READY". The processes it starts should close fd 3.
+const readyPrelude = `exec 3<>"$READY"; ready() { i=0; while [ $i -lt $1 ]; do read _ <&3; i=$((i+1)); done; }; `
+
+// withReady points $READY of the worker at a new fifo.
+func withReady(t *testing.T, cfg Config) Config {
+	t.Helper()
+	cfg.Env = append(os.Environ(), "READY="+mkfifo(t))
+	return cfg
+}
+
+// runResult is what Run returned.
+type runResult struct {
+	e   Exit
+	err error
+}
+
+// startRun runs Run in the background.
+func startRun(ctx context.Context, cfg Config) <-chan runResult {
+	res := make(chan runResult, 1)
+	go func() { e, err := Run(ctx, cfg); res <- runResult{e, err} }()
+	return res
+}
+
+// runWithin is Run bounded by a generous deadline (see awaitRun).
+func runWithin(t *testing.T, ctx context.Context, cfg Config) (Exit, error) {
+	t.Helper()
+	return awaitRun(t, startRun(ctx, cfg))
+}
+
+// awaitRun waits for a Run started by startRun. When it has not returned
+// after 20 s, every child of ours gets SIGKILL until it does, and the test
+// fails.
+func awaitRun(t *testing.T, res <-chan runResult) (Exit, error) {
+	t.Helper()
+	select {
+	case r := <-res:
+		return r.e, r.err
+	case <-time.After(20 * time.Second):
+	}
+	for {
+		for _, pid := range children() {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		select {
+		case <-res:
+			t.Fatal("Run did not return within 20 s (its children were killed to end it)")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// parentOf returns the parent pid of pid from /proc, 0 when it is gone.
+func parentOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+		if f := strings.Fields(string(b[i+1:])); len(f) > 1 {
+			ppid, _ := strconv.Atoi(f[1])
+			return ppid
+		}
+	}
+	return 0
+}
+
 func (f *fixture) logLines() []string {
 	b, _ := os.ReadFile(f.log)
 	return strings.Fields(string(b))
@@ -119,6 +214,8 @@ func TestRestartAfterKillAndStop(t *testing.T) {
 	if second == first {
 		t.Fatal("same pid after restart")
 	}
+	// The second worker handles TERM once it has logged its start.
+	waitFor(t, "second worker's handler", func() bool { return slices.Contains(f.logLines(), strconv.Itoa(second)) })
 	// The killed worker was reaped by the supervisor: no zombie left.
 	if err := unix.Kill(first, 0); !errors.Is(err, unix.ESRCH) {
 		t.Fatalf("killed worker %d still exists (zombie?): %v", first, err)
@@ -128,7 +225,7 @@ func TestRestartAfterKillAndStop(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if !r.e.Stopped || r.e.PID != second || r.e.ExitCode() != 0 {
+	if !r.e.Stopped || r.e.PID != second || r.e.Signal != 0 || r.e.Code != 0 {
 		t.Fatalf("exit = %+v (code %d)", r.e, r.e.ExitCode())
 	}
 	assertNoChildren(t)
@@ -256,7 +353,8 @@ func TestPolicies(t *testing.T) {
 // TestLeftoversEnded: a worker that exits leaving a child that ignores
 // SIGTERM (in its process group) and a child that left the group (its own
 // session) behind: both are ended, the stubborn one by SIGKILL after
-// LeftoverTimeout, and both are reaped before Run returns.
+// LeftoverTimeout, and both are reaped before Run returns. The worker
+// exits only once the first child ignores TERM and the second has left.
 func TestLeftoversEnded(t *testing.T) {
 	dir := t.TempDir()
 	pids := filepath.Join(dir, "pids")
@@ -266,7 +364,9 @@ func TestLeftoversEnded(t *testing.T) {
 		Path: "/bin/sh",
 		// The first child ignores TERM (an ignored disposition survives
 		// exec); the second leaves the group for a session of its own.
-		Args:            []string{"sh", "-c", `(trap '' TERM; exec sleep 1000) & echo $! >"$1"; setsid sleep 1000 & echo $! >>"$1"; sleep 0.2; exit 3`, "sh", pids},
+		Args: []string{"sh", "-c", readyPrelude + `(trap '' TERM; echo >"$READY"; exec sleep 1000) 3>&- & echo $! >"$1"
+setsid sh -c 'echo >"$READY"; exec sleep 1000' 3>&- & echo $! >>"$1"
+ready 2; exit 3`, "sh", pids},
 		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Restart:         RestartNo,
 		LeftoverTimeout: 200 * time.Millisecond,
@@ -277,7 +377,7 @@ func TestLeftoversEnded(t *testing.T) {
 			t.Logf(format, args...)
 		},
 	}
-	exit, err := Run(context.Background(), cfg)
+	exit, err := runWithin(t, context.Background(), withReady(t, cfg))
 	if err != nil || exit.Code != 3 {
 		t.Fatalf("Run: %+v, %v", exit, err)
 	}
@@ -312,8 +412,9 @@ func TestLeftoversEnded(t *testing.T) {
 func TestLeftoverTreeKilledAsGroup(t *testing.T) {
 	pids := filepath.Join(t.TempDir(), "pids")
 	log := &logSink{}
-	cfg := shConfig(`(trap '' TERM; sh -c 'echo $$ >>"$1"; sleep 1000; :' sh "$1"; :) & echo $! >>"$1"; sleep 0.2; exit 3`, 200*time.Millisecond, log.printf, "sh", pids)
-	if _, err := Run(context.Background(), cfg); err != nil {
+	cfg := shConfig(readyPrelude+`(trap '' TERM; sh -c 'echo $$ >>"$1"; echo >"$READY"; sleep 1000; :' sh "$1"; :) 3>&- & echo $! >>"$1"; ready 1; exit 3`,
+		200*time.Millisecond, log.printf, "sh", pids)
+	if _, err := runWithin(t, context.Background(), withReady(t, cfg)); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(pids)
@@ -339,7 +440,7 @@ func TestStopDuringLeftoverDrain(t *testing.T) {
 	starts := 0
 	cfg := Config{
 		Path:            "/bin/sh",
-		Args:            []string{"sh", "-c", `(trap '' TERM; exec sleep 1000) & sleep 0.2; exit 1`},
+		Args:            []string{"sh", "-c", readyPrelude + `(trap '' TERM; echo >"$READY"; exec sleep 1000) 3>&- & ready 1; exit 1`},
 		Files:           []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Restart:         RestartAlways,
 		LeftoverTimeout: 300 * time.Millisecond,
@@ -350,7 +451,7 @@ func TestStopDuringLeftoverDrain(t *testing.T) {
 			}
 		},
 	}
-	exit, err := Run(ctx, cfg)
+	exit, err := runWithin(t, ctx, withReady(t, cfg))
 	if err != nil || !exit.Stopped || starts != 1 {
 		t.Fatalf("Run: %+v, %v, %d starts", exit, err, starts)
 	}
@@ -378,41 +479,61 @@ func TestForeignChildrenSpared(t *testing.T) {
 
 // TestOrphansOfForeignChildrenSpared: what a child we had before Run
 // leaves behind (adopted by us, in our process group) is not a worker's
-// leftover either.
+// leftover either. The child leaves its orphan only once the worker runs,
+// and the worker exits only once we have adopted that orphan.
 func TestOrphansOfForeignChildrenSpared(t *testing.T) {
-	pidf := filepath.Join(t.TempDir(), "pid")
-	own := exec.Command("sh", "-c", `sleep 0.2; sleep 1000 & echo $! >"$1"`, "sh", pidf)
+	dir := t.TempDir()
+	pidf := filepath.Join(dir, "pid")
+	goOwn, goWorker := mkfifo(t), mkfifo(t)
+	own := exec.Command("sh", "-c", `read _ <"$1"; sleep 1000 & echo $! >"$2"`, "sh", goOwn, pidf)
 	if err := own.Start(); err != nil {
 		t.Fatal(err)
 	}
-	cfg := shConfig(`sleep 1000 & sleep 0.6; exit 3`, 200*time.Millisecond, t.Logf)
-	if _, err := Run(context.Background(), cfg); err != nil {
+	defer own.Process.Kill() // when the test fails before releasing it
+	started := make(chan struct{})
+	cfg := shConfig(`sleep 1000 & read _ <"$1"; exit 3`, 200*time.Millisecond, t.Logf, "sh", goWorker)
+	cfg.Started = func(int, int) { close(started) }
+	res := startRun(context.Background(), cfg)
+	select {
+	case <-started:
+	case r := <-res:
+		t.Fatalf("Run returned before the worker started: %v", r.err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the worker did not start within 20 s")
+	}
+	release(t, goOwn)
+	var pid int
+	waitFor(t, "the orphan of our own child to be adopted", func() bool {
+		b, _ := os.ReadFile(pidf)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return pid > 0 && parentOf(pid) == os.Getpid()
+	})
+	defer func() { syscall.Kill(pid, syscall.SIGKILL); syscall.Wait4(pid, nil, 0, nil) }()
+	release(t, goWorker)
+	if _, err := awaitRun(t, res); err != nil {
 		t.Fatal(err)
 	}
-	own.Wait()
-	b, _ := os.ReadFile(pidf)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("pid file %q", b)
-	}
-	defer func() { syscall.Kill(pid, syscall.SIGKILL); syscall.Wait4(pid, nil, 0, nil) }()
-	if err := syscall.Kill(pid, 0); err != nil {
-		t.Fatalf("the orphan of our own child was ended by Run: %v", err)
+	own.Wait() // Run may have reaped it already
+	if st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err != nil || strings.Contains(string(st), ") Z ") {
+		t.Fatalf("the orphan of our own child was ended by Run: %q, %v", st, err)
 	}
 }
 
 // TestOrphansAdoptedDuringDrainGetTERM: a leftover's child in a session of
 // its own, adopted only when that leftover ends, still gets SIGTERM first.
+// The worker exits once that orphan-to-be has its TERM trap; the grace
+// period before SIGKILL is long, so that only a SIGKILL sent first (or no
+// signal at all, which ends in SIGKILL too) can fail the test.
 func TestOrphansAdoptedDuringDrainGetTERM(t *testing.T) {
 	dir := t.TempDir()
 	got := filepath.Join(dir, "got")
 	inner := filepath.Join(dir, "inner.sh")
-	if err := os.WriteFile(inner, []byte("trap 'echo TERM >\""+got+"\"; exit 0' TERM\nwhile :; do sleep 0.05; done\n"), 0o644); err != nil {
+	if err := os.WriteFile(inner, []byte("trap 'echo TERM >\""+got+"\"; exit 0' TERM\necho >\"$READY\"\nwhile :; do sleep 0.05; done\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	log := &logSink{}
-	cfg := shConfig(`sh -c 'setsid sh "$1" & wait' sh "$1" & sleep 0.3; exit 3`, 2*time.Second, log.printf, "sh", inner)
-	if _, err := Run(context.Background(), cfg); err != nil {
+	cfg := shConfig(readyPrelude+`sh -c 'setsid sh "$1" & wait' sh "$1" 3>&- & ready 1; exit 3`, 15*time.Second, log.printf, "sh", inner)
+	if _, err := runWithin(t, context.Background(), withReady(t, cfg)); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(got); strings.TrimSpace(string(b)) != "TERM" || strings.Contains(log.String(), "SIGKILL") {
@@ -507,12 +628,13 @@ func TestStopCutsLeftoverGrace(t *testing.T) {
 	defer cancel()
 	pids := filepath.Join(t.TempDir(), "pids")
 	log := &logSink{}
-	cfg := shConfig(`(trap '' TERM; exec sleep 1000) & echo $! >"$1"; sleep 0.2; exit 1`, time.Hour, func(format string, args ...any) {
+	cfg := shConfig(readyPrelude+`(trap '' TERM; echo >"$READY"; exec sleep 1000) 3>&- & echo $! >"$1"; ready 1; exit 1`, time.Hour, func(format string, args ...any) {
 		log.printf(format, args...)
 		if strings.Contains(format, "behind") {
 			cancel()
 		}
 	}, "sh", pids)
+	cfg = withReady(t, cfg)
 	cfg.StopTimeout = 200 * time.Millisecond
 	res := make(chan error, 1)
 	go func() { _, err := Run(ctx, cfg); res <- err }()
