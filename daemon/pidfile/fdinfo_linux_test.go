@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,5 +169,52 @@ func TestHoldsLockDoesNotStatDescriptors(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Errorf("HoldsLock has not returned after 20 s: it is blocked on the FUSE mount at %s (descriptor %d), which it must not stat", mnt, hungFD)
+	}
+}
+
+// A pidfile naming another thread of the lock holder (whose /proc/TID
+// shows the same descriptors) is not the daemon: a pidfile names a
+// process. The fuzz target found this with the id of one of its own
+// runtime threads.
+func TestThreadIDIsNotTheDaemon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	p, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove()
+	// A goroutine locked to its thread keeps that thread; one that
+	// landed on the main thread keeps it too, so the next one cannot.
+	tids := make(chan int)
+	release := make(chan struct{})
+	defer close(release)
+	tid := os.Getpid()
+	for try := 0; try < 4 && tid == os.Getpid(); try++ {
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			tids <- unix.Gettid()
+			<-release
+		}()
+		tid = <-tids
+	}
+	if tid == os.Getpid() {
+		t.Fatal("no thread but the main one")
+	}
+	if err := p.Write(tid); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Probe(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State == Running {
+		t.Fatalf("Probe = %+v: thread %d of pid %d taken for the daemon", st, tid, os.Getpid())
+	}
+	if err := p.Write(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := Probe(path); err != nil || st.State != Running {
+		t.Fatalf("Probe = %+v, %v with our own pid; want running", st, err)
 	}
 }

@@ -406,8 +406,13 @@ func writeLocked(fd int) (locked bool, owner int, err error) {
 // gone gives false. Reading another process's descriptors takes the same
 // user (and a dumpable process) or CAP_SYS_PTRACE; without that the error
 // wraps os.ErrPermission.
+//
+// pid must name a process, not one of its other threads: /proc/TID
+// answers for a thread too, with its process's descriptors, but a pidfile
+// names a process (and a pidfd cannot be opened for a thread), so a
+// thread id gives false.
 func HoldsLock(pid int, st *unix.Stat_t) (bool, error) {
-	if pid <= 0 {
+	if pid <= 0 || !leadsThreadGroup(pid) {
 		return false, nil
 	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/fdinfo/"
@@ -515,4 +520,20 @@ func sizeIfSame(path string, st *unix.Stat_t) (int64, bool) {
 
 func wholeFile(typ int16) unix.Flock_t {
 	return unix.Flock_t{Type: typ, Whence: io.SeekStart}
+}
+
+// leadsThreadGroup reports whether pid is a process (its thread group's
+// leader), from the Tgid line of /proc/PID/status; false for another
+// thread's id and for a pid that is gone.
+func leadsThreadGroup(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			return strings.TrimSpace(v) == strconv.Itoa(pid)
+		}
+	}
+	return false
 }
