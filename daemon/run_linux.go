@@ -306,24 +306,44 @@ func credential(cfg Config) (*syscall.Credential, error) {
 // it is hostile input to root, as package pidfile assumes.
 //
 // An existing directory is left as it is, whoever owns it: it is never
-// chowned. A new one is given away through a descriptor, not by name:
-// whoever may write the parent directory can replace the name with a
-// symbolic link between the mkdir and the chown, and chown(2) would hand
-// its target over. The directory is opened without following a link and
-// must be a directory owned by us (a directory someone else made in its
-// place is refused); only then is it fchowned. The directories above are
-// not checked (Config.PIDFile says they must be root's).
+// chowned. A new one is given away only when no one but root (or us) can
+// write its parent: whoever may write the parent can replace the new name,
+// between the mkdir and the chown, with a symbolic link or with another
+// root directory of theirs, and root would hand that over. So the parent
+// is opened and checked first (owned by root or us, not writable by group
+// or others), and the directory is made, opened without following a link
+// and fchowned relative to that descriptor, never by name. With a parent
+// others may write, the directory is made but kept root's, and the start
+// fails with the reason. The directories above the parent are not checked
+// (Config.PIDFile says they must be root's).
 func runtimeDir(dir string, cred *syscall.Credential) error {
-	err := os.Mkdir(dir, 0o755)
-	switch {
-	case errors.Is(err, os.ErrExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("daemon: pidfile directory: %w", err)
-	case cred == nil:
+	if cred == nil {
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("daemon: pidfile directory: %w", err)
+		}
 		return nil
 	}
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	pfd, err := unix.Open(parent, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("daemon: pidfile directory: %w", &os.PathError{Op: "open", Path: parent, Err: err})
+	}
+	defer unix.Close(pfd)
+	err = unix.Mkdirat(pfd, base, 0o755)
+	switch {
+	case errors.Is(err, unix.EEXIST):
+		return nil
+	case err != nil:
+		return fmt.Errorf("daemon: pidfile directory: %w", &os.PathError{Op: "mkdir", Path: dir, Err: err})
+	}
+	var pst unix.Stat_t
+	if err := unix.Fstat(pfd, &pst); err != nil {
+		return fmt.Errorf("daemon: pidfile directory: %w", &os.PathError{Op: "fstat", Path: parent, Err: err})
+	}
+	if (pst.Uid != 0 && int(pst.Uid) != os.Geteuid()) || pst.Mode&0o022 != 0 {
+		return fmt.Errorf("daemon: pidfile directory %s: not giving it to uid %d: its parent %s may be written by others (owner uid %d, mode %04o), who could swap it for another directory or a link", dir, cred.Uid, parent, pst.Uid, pst.Mode&0o7777)
+	}
+	fd, err := unix.Openat(pfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return fmt.Errorf("daemon: pidfile directory %s was replaced after being created: %w", dir, &os.PathError{Op: "open", Path: dir, Err: err})
 	}
