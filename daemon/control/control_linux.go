@@ -164,24 +164,12 @@ func stopOrphaned(ctx context.Context, path string, pid int, opts StopOptions, d
 // the write lock of the pidfile at path. A lock released meanwhile is fine
 // too.
 func verifyOrphaned(path string, pid int) error {
-	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
-		return fmt.Errorf("control: %w", &os.PathError{Op: "lstat", Path: path, Err: err})
-	}
-	members, err := groupMembers(pid)
-	if err != nil {
+	holds, denied, err := groupHoldsLock(path, pid)
+	switch {
+	case err != nil:
 		return err
-	}
-	var denied error
-	for _, m := range members {
-		open, err := pidfile.HoldsLock(m, &st)
-		if err != nil {
-			denied = err
-			continue
-		}
-		if open {
-			return nil
-		}
+	case holds:
+		return nil
 	}
 	if held, err := heldBy(path, pid); err != nil || !held {
 		return err
@@ -190,6 +178,54 @@ func verifyOrphaned(path string, pid int) error {
 		return fmt.Errorf("control: %s: pid %d is gone; cannot tell whether its process group still holds the lock: %w", path, pid, denied)
 	}
 	return &LeftoversError{Path: path, PID: pid, Group: pid}
+}
+
+// groupHoldsLock reports whether a live member of process group pgid holds
+// the write lock of the pidfile at path; denied is the error of a member
+// whose descriptors could not be read.
+func groupHoldsLock(path string, pgid int) (holds bool, denied, err error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return false, nil, fmt.Errorf("control: %w", &os.PathError{Op: "lstat", Path: path, Err: err})
+	}
+	members, err := groupMembers(pgid)
+	if err != nil {
+		return false, nil, err
+	}
+	for _, m := range members {
+		open, err := pidfile.HoldsLock(m, &st)
+		if err != nil {
+			denied = err
+			continue
+		}
+		if open {
+			return true, nil, nil
+		}
+	}
+	return false, denied, nil
+}
+
+// signalGroup sends sig to g. A group known only by its number (the
+// daemon was gone before Stop began) is signalled only while a live member
+// of it still holds the pidfile's lock: leftovers that left the group, even
+// holding the lock, free the number for an unrelated process, whose group
+// must never be hit. It reports false, with nothing sent, when the lock is
+// free (done) and a *LeftoversError when the lock is held from outside the
+// group.
+func signalGroup(path string, g *group, pid int, sig syscall.Signal) (bool, error) {
+	if g.pidfd == nil {
+		holds, _, err := groupHoldsLock(path, g.id)
+		if err != nil {
+			return false, err
+		}
+		if !holds {
+			if held, err := heldBy(path, pid); err != nil || !held {
+				return false, err
+			}
+			return false, &LeftoversError{Path: path, PID: pid}
+		}
+	}
+	return true, g.signal(sig)
 }
 
 // stopLeftovers ends the processes that still hold the pidfile's lock
@@ -211,7 +247,7 @@ func stopLeftovers(ctx context.Context, path string, g *group, pid int, opts Sto
 		defer cancel()
 		if g != nil {
 			res.Group = g.id
-			if err := g.signal(sig); err != nil {
+			if sent, err := signalGroup(path, g, pid, sig); err != nil || !sent {
 				return err
 			}
 			for dctx.Err() == nil {
@@ -240,7 +276,7 @@ func stopLeftovers(ctx context.Context, path string, g *group, pid int, opts Sto
 		return &LeftoversError{Path: path, PID: pid}
 	}
 	res.Group, res.Killed = g.id, true
-	if err := g.signal(unix.SIGKILL); err != nil {
+	if sent, err := signalGroup(path, g, pid, unix.SIGKILL); err != nil || !sent {
 		return err
 	}
 	kctx, cancel := context.WithTimeout(ctx, opts.KillTimeout)

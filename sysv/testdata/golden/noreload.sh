@@ -390,24 +390,13 @@ do_stop() {
 	3) return 0 ;;
 	*) return 4 ;;
 	esac
-	if [ -n "$SSD" ]; then
-		if [ -n "$RUN_USER" ]; then
-			set -- --user "$RUN_USER"
-		else
-			set --
-		fi
-		# The pid proven ours, never the pidfile: start-stop-daemon would
-		# read it again, following a symlink or waiting on a FIFO.
-		"$SSD" --stop --quiet --oknodo --pid "$PID" "$@" \
-			--retry "TERM/$STOP_TIMEOUT/KILL/5" || return 1
-	else
-		kill -TERM "$PID" 2>/dev/null
-		# wait_gone proves the pid ours at every look, so KILL follows a
-		# proof made a moment before (a shell has no pidfd to pin it by).
-		if ! wait_gone "$PID" $((STOP_TIMEOUT * 10)); then
-			kill -KILL "$PID" 2>/dev/null
-			wait_gone "$PID" 50 || return 1
-		fi
+	# kill, not start-stop-daemon: its --retry matches the bare number at
+	# every look, while wait_gone proves the pid ours at every look, so KILL
+	# follows a proof made a moment before (a shell has no pidfd to pin it).
+	kill -TERM "$PID" 2>/dev/null
+	if ! wait_gone "$PID" $((STOP_TIMEOUT * 10)); then
+		kill -KILL "$PID" 2>/dev/null
+		wait_gone "$PID" 50 || return 1
 	fi
 	rm -f "$PIDFILE"
 	return 0
