@@ -75,6 +75,9 @@ var systemPaths = []pathRule{
 	{"/lib/systemd/system-shutdown/", whyDevices}, {"/usr/lib/systemd/system-environment-generators/", whyDevices},
 	{"/usr/lib/systemd/user-generators/", whyDevices},
 
+	{"/usr/lib/systemd/system.conf.d/", whyInit}, {"/lib/systemd/system.conf.d/", whyInit},
+	{"/usr/lib/systemd/system-preset/", whyInit}, {"/lib/systemd/system-preset/", whyInit},
+	{"/etc/network/", whyDevices}, {"/etc/NetworkManager/dispatcher.d/", whyDevices}, {"/etc/xdg/autostart/", whyStartup},
 	{"/etc/dbus-1/", whyBus}, {"/usr/share/dbus-1/system.d/", whyBus}, {"/usr/share/dbus-1/system-services/", whyBus},
 
 	{"/etc/systemd/", whyInit}, {"/etc/init.d/", whyInit}, {"/etc/rc.local", whyInit}, {"/etc/rc.d/", whyInit}, {"/etc/rcS.d/", whyInit},
@@ -103,8 +106,10 @@ var standardDirs = []string{
 // specialBits are the setuid, setgid and sticky bits of an octal mode.
 const specialBits = 0o7000
 
-// othersWrite is the bit that lets every local user write a file.
-const othersWrite = 0o002
+// othersWrite are the bits that let a group or every local user write a
+// file; a package file is root's (root:root), so neither has any business
+// writing it.
+const othersWrite = 0o022
 
 // unitDirs hold systemd units: a package may add its own there (NAME.*,
 // NAME@.*, NAME-*), never another service's.
@@ -140,7 +145,7 @@ func (v *validator) fileRules(name string, p *Package) {
 			v.fail(field+".mode", "%04o: setuid, setgid and sticky bits are refused (a service gets its privileges from its unit and init script, user and group)", uint32(f.Mode))
 		}
 		if f.Mode&othersWrite != 0 {
-			v.fail(field+".mode", "%04o: writable by every local user (a package file is root's; drop the o+w bit)", uint32(f.Mode))
+			v.fail(field+".mode", "%04o: writable by group or others (a package file is root's; drop the g+w and o+w bits)", uint32(f.Mode))
 		}
 		if !path.IsAbs(f.Dst) || path.Clean(f.Dst) != f.Dst {
 			continue // reported by pkg
@@ -213,8 +218,11 @@ func (s *Spec) shippedPathErrors() Errors {
 }
 
 // foreignUnit returns the unit (or drop-in directory) name when dst is in
-// a unit directory and does not belong to the service name (NAME.*,
-// NAME@.*, NAME-*); "" otherwise.
+// a unit directory and does not belong to the service name; "" otherwise.
+// The service's own units are NAME.*, NAME@.* and, for companion units such
+// as NAME-cleanup.timer, NAME-*; a drop-in directory changes the unit it is
+// named after, so it must be NAME.*.d or NAME@.*.d (apt-daily.service.d is
+// not the service apt's).
 func foreignUnit(name, dst string) string {
 	for _, d := range unitDirs {
 		base, ok := strings.CutPrefix(dst, d)
@@ -223,8 +231,12 @@ func foreignUnit(name, dst string) string {
 		}
 		// A drop-in directory (ssh.service.d/x.conf) or a wants link
 		// directory is named after the unit it changes.
-		base, _, _ = strings.Cut(base, "/")
-		for _, own := range []string{name + ".", name + "@.", name + "-"} {
+		base, _, dropIn := strings.Cut(base, "/")
+		owns := []string{name + ".", name + "@."}
+		if !dropIn {
+			owns = append(owns, name+"-")
+		}
+		for _, own := range owns {
 			if strings.HasPrefix(base, own) {
 				return ""
 			}

@@ -55,7 +55,7 @@ func TestFileRules(t *testing.T) {
 		{"setuid", file("/usr/bin/app", "04755"), `daemon.yaml:5: package.files[0].mode: 4755: setuid, setgid and sticky bits are refused`},
 		{"setgid", file("/usr/bin/app", "2755"), `package.files[0].mode: 2755: setuid, setgid and sticky bits are refused`},
 		{"sticky", file("/usr/bin/app", "1755"), `package.files[0].mode: 1755: setuid, setgid and sticky bits are refused`},
-		{"world-writable", file("/usr/bin/app", "0757"), `package.files[0].mode: 0757: writable by every local user`},
+		{"world-writable", file("/usr/bin/app", "0757"), `package.files[0].mode: 0757: writable by group or others`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := build(t, c.yaml)
