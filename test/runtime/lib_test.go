@@ -294,11 +294,14 @@ func dirForNobody(t *testing.T, mode os.FileMode, owner int) string {
 }
 
 // startAsNobody launches the library daemon in classic mode as nobody,
-// with its pidfile in dir/run and the extra LIB_* settings, and returns the
-// pidfile and the daemon's pid once it is ready.
+// with the extra LIB_* settings, and returns the pidfile and the daemon's
+// pid once it is ready. The pidfile is in a new run directory that the
+// library gives to nobody, inside a directory of root's alone (as /run):
+// the library gives a directory away only when no one else can write its
+// parent. dir is where the test's other files go.
 func startAsNobody(t *testing.T, dir string, env ...string) (string, int) {
 	t.Helper()
-	p := filepath.Join(dir, "run", "lib.pid")
+	p := filepath.Join(dirForNobody(t, 0o755, 0), "run", "lib.pid")
 	stopAtCleanup(t, p)
 	env = append([]string{"LIB_CLASSIC=1", "LIB_USER=nobody", "LIB_PIDFILE=" + p}, env...)
 	if r := run(t, libEnv(env...), self(t), "-test.run=^$"); r.code != 0 {
