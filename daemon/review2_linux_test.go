@@ -153,15 +153,7 @@ func TestReview2RuntimeDirGivesAwaySwappedRootDir(t *testing.T) {
 	}
 	// Root's thread shares CPU 0 with the attacker at the lowest priority
 	// (a busy machine): the attacker's wakeup on root's mkdir preempts it.
-	runtime.LockOSThread()
-	var cpu unix.CPUSet
-	cpu.Set(0)
-	if err := unix.SchedSetaffinity(0, &cpu); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19); err != nil {
-		t.Fatal(err)
-	}
+	slowRootThread(t)
 	cred := &syscall.Credential{Uid: 65534, Gid: 65534}
 	dir := filepath.Join(home, "run")
 	deadline := time.Now().Add(10 * time.Second)

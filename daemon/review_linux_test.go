@@ -87,15 +87,7 @@ func TestReviewRuntimeDirChownFollowsSymlink(t *testing.T) {
 	// Root's thread shares CPU 0 with the attackers at the lowest
 	// priority, so that it is often preempted, also between the mkdir and
 	// the chown (as on a busy machine). The thread ends with the test.
-	runtime.LockOSThread()
-	var cpu unix.CPUSet
-	cpu.Set(0)
-	if err := unix.SchedSetaffinity(0, &cpu); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19); err != nil {
-		t.Fatal(err)
-	}
+	slowRootThread(t)
 	cred := &syscall.Credential{Uid: 65534, Gid: 65534}
 	// A race: against chown(2) by name it was won within 2 to 13 starts
 	// here; the bound keeps a lost race from running for ever (then the
@@ -111,5 +103,22 @@ func TestReviewRuntimeDirChownFollowsSymlink(t *testing.T) {
 		if st.Uid == 65534 {
 			t.Fatalf("after %d starts, root gave %s (root-only, 0600) to nobody through a symbolic link swapped in for %s", i+1, victim, dir)
 		}
+	}
+}
+
+// slowRootThread locks the test to its thread, pins that thread to CPU 0
+// and gives it the lowest priority, so that attackers sharing the CPU
+// preempt root often, also inside its critical windows (a busy machine).
+// The thread ends with the test.
+func slowRootThread(t *testing.T) {
+	t.Helper()
+	runtime.LockOSThread()
+	var cpu unix.CPUSet
+	cpu.Set(0)
+	if err := unix.SchedSetaffinity(0, &cpu); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), 19); err != nil {
+		t.Fatal(err)
 	}
 }
