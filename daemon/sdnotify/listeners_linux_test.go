@@ -256,16 +256,7 @@ func TestListenersNone(t *testing.T) {
 // file after it): an error, and no descriptor taken over or closed, our
 // own file and the runtime's included (the child lives to report).
 func TestListenersCountBeyondPassed(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	f, err := l.(*net.TCPListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := loopbackListenerFile(t)
 	for _, count := range []int{2, 40, 1 << 30} {
 		cmd, out := runChildCount(t, []*os.File{f}, count)
 		rep := readReport(t, out)
@@ -281,16 +272,7 @@ func TestListenersCountBeyondPassed(t *testing.T) {
 // TestListenersNamesMismatch: LISTEN_FDNAMES must name every passed
 // descriptor (sd_listen_fds_with_names refuses a mismatch too).
 func TestListenersNamesMismatch(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	f, err := l.(*net.TCPListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := loopbackListenerFile(t)
 	for _, names := range []string{"a:b", "a:b:c:"} {
 		cmd, out := runChild(t, []*os.File{f}, "LISTEN_FDNAMES="+names)
 		if rep := readReport(t, out); !rep.InvalidValue || len(rep.Addrs) != 0 {
@@ -299,4 +281,21 @@ func TestListenersNamesMismatch(t *testing.T) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}
+}
+
+// loopbackListenerFile is a TCP listener on loopback as a file to pass to a
+// child; the listener and the file are closed when the test ends.
+func loopbackListenerFile(t *testing.T) *os.File {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
