@@ -252,6 +252,8 @@ func (c *Config) withDefaults() *Spec {
 		Limits:           orSlice(c.Limits, []Limit{}),
 		Hardening:        Hardening(or(c.Hardening, string(HardeningDefault))),
 		Source:           c.Source,
+		Reload:           ReloadSignal,
+		SendSIGKILL:      true,
 	}
 	slices.SortFunc(s.Limits, func(a, b Limit) int { return strings.Compare(a.Name, b.Name) })
 	if s.Group == "" && s.User != "" {

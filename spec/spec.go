@@ -67,9 +67,169 @@ type Spec struct {
 	Package          Package       // packaging metadata; Version is checked only by CheckPackage
 	Source           string        // the spec file, as given; empty when built from flags
 
+	// Spec v2 (issue 8). Every field below is optional in daemon.yaml; its
+	// zero value means "as before v2", so old specs render unchanged except
+	// where the README's changelog says otherwise.
+
+	// ArgsFromEnv (args_from_env) names variables of EnvironmentFile whose
+	// value is split at whitespace (systemd's unquoted $NAME; the init
+	// script's unquoted "$NAME" with globbing off) and appended to Args, in
+	// this order. Value is the default the package's environment file sets
+	// (may be empty). Names are unique and ValidEnvName. May be empty.
+	ArgsFromEnv []EnvVar
+	// Directories are the directories the init system creates for the
+	// service before it starts (systemd's RuntimeDirectory=,
+	// StateDirectory=, CacheDirectory=, LogsDirectory=,
+	// ConfigurationDirectory=; the init script's mkdir/chown/chmod), sorted
+	// by kind (DirectoryKinds order) then file order. The pidfile's own
+	// runtime directory (RuntimeDirectory) is not listed unless the spec
+	// names it too. May be empty.
+	Directories []Directory
+	// ReadWritePaths, ReadOnlyPaths, InaccessiblePaths (read_write_paths,
+	// read_only_paths, inaccessible_paths): absolute clean paths, each
+	// optionally prefixed by "-" (a missing path is not an error), for
+	// systemd's sandbox. The init script has no sandbox. May be empty.
+	ReadWritePaths    []string
+	ReadOnlyPaths     []string
+	InaccessiblePaths []string
+	// CapabilityBoundingSet and AmbientCapabilities
+	// (capability_bounding_set, ambient_capabilities): capability names
+	// from Capabilities (upper case, CAP_ prefix), unique, in file order.
+	// nil means the hardening level decides; an empty non-nil list means
+	// "none". Every ambient capability is in the bounding set when both
+	// are given.
+	CapabilityBoundingSet []string
+	AmbientCapabilities   []string
+	// UMask (umask) is the file mode creation mask as four octal digits
+	// ("0027"); "" means the hardening level decides (strict: 0077; else
+	// the init system's 0022).
+	UMask string
+	// HardeningOverrides (hardening_overrides) set or unset sandboxing
+	// directives of the level, in file order; see HardeningDirectives.
+	HardeningOverrides []Override
+	// Reload (reload) is how the service reloads; never empty. ExecReload
+	// (exec_reload) is the command when Reload is ReloadCommand (argv[0]
+	// absolute), else nil.
+	Reload     ReloadKind
+	ExecReload []string
+	// ExecStartPre (exec_start_pre) are commands run before the program
+	// starts (and, by the init script, before reload and restart, as a
+	// configuration test); each argv[0] is absolute. May be empty.
+	ExecStartPre [][]string
+	// StopTimeoutInfinite (stop_timeout: infinity) means stop waits for
+	// the exit with no limit; StopTimeout is then MaxDuration and unused.
+	StopTimeoutInfinite bool
+	// SendSIGKILL (send_sigkill) says whether stop ends with SIGKILL when
+	// the timeout passes; default true.
+	SendSIGKILL bool
+	// KillMode (kill_mode) is which processes stop signals; "" means
+	// systemd's default (control-group) and the directive is left out.
+	KillMode KillMode
+	// StartLimitInterval and StartLimitBurst (start_limit_interval_sec,
+	// start_limit_burst): 0 means the generator's default (5 starts within
+	// max(1m, 10*RestartDelay)). A burst of 0 is never stored.
+	StartLimitInterval time.Duration
+	StartLimitBurst    int
+	// Documentation (documentation) are URIs (http, https, file, info,
+	// man) in file order; default: Package.Homepage when it is one.
+	Documentation []string
+	// Aliases (alias) are other names of the service (without .service):
+	// systemd's Alias=, LSB's Provides:. ValidName, unique, never Name.
+	Aliases []string
+	// LogRotate (logrotate) is the log rotation the package ships in
+	// /etc/logrotate.d/<name>; nil means none.
+	LogRotate *LogRotate
+	// Extra (services) are further services the same package ships, each
+	// a complete, validated Spec whose Package and Extra are zero and whose
+	// Source and positions are this file's. Names are unique across s and
+	// Extra. See All.
+	Extra []*Spec
+
 	// lines maps field paths to lines of Source; see Line. nil when the
 	// spec did not come from a file.
 	lines map[string]int
+}
+
+// DirectoryKind is one of systemd's per-service directory kinds.
+type DirectoryKind string
+
+// The directory kinds, in the order Directories lists them. Each is
+// relative to its base: /run, /var/lib, /var/cache, /var/log, /etc.
+const (
+	DirRuntime       DirectoryKind = "runtime"
+	DirState         DirectoryKind = "state"
+	DirCache         DirectoryKind = "cache"
+	DirLogs          DirectoryKind = "logs"
+	DirConfiguration DirectoryKind = "configuration"
+)
+
+// Directory is one directory the init system creates for the service.
+// Owner and group are the service's User and Group (root for
+// DirConfiguration, as systemd does).
+type Directory struct {
+	Kind DirectoryKind
+	// Name is relative to the kind's base: clean, no "..", no leading
+	// "/", ValidPath once joined to the base. In a template service it may
+	// hold %i or %I.
+	Name string
+	// Mode is the permission bits (at most 07777, no o+w, no setuid);
+	// default 0755. systemd has one mode per kind: every directory of a
+	// kind has the same Mode.
+	Mode fs.FileMode
+}
+
+// Override is one hardening_overrides entry: a sandboxing directive (its
+// systemd name, e.g. "ProcSubset") and its value, or "" to leave the
+// directive out. Values are printable, one line, and valid for the
+// directive (booleans written "yes"/"no").
+type Override struct {
+	Directive string
+	Value     string
+}
+
+// ReloadKind is how `reload` reaches the program.
+type ReloadKind string
+
+// The reload kinds a spec may name.
+const (
+	ReloadSignal  ReloadKind = "signal"  // send ReloadSignal to the main process
+	ReloadCommand ReloadKind = "command" // run ExecReload
+	ReloadNone    ReloadKind = "none"    // no reload: systemd refuses it, the init script's reload exits 3 and force-reload restarts
+)
+
+// KillMode is systemd's KillMode=.
+type KillMode string
+
+// The kill modes a spec may name (systemd's "none" is deprecated and not
+// offered).
+const (
+	KillControlGroup KillMode = "control-group"
+	KillMixed        KillMode = "mixed"
+	KillProcess      KillMode = "process"
+)
+
+// LogRotateMethod is how a rotated log file is let go by the program.
+type LogRotateMethod string
+
+// The rotation methods a spec may name.
+const (
+	// RotateReload moves the file, creates a new one owned by the
+	// service's account (logrotate's create), then reloads the service
+	// (its reload signal or command). Needs Reload other than none.
+	RotateReload LogRotateMethod = "reload"
+	// RotateCopyTruncate copies the file and truncates it in place, for
+	// programs that cannot reopen their log.
+	RotateCopyTruncate LogRotateMethod = "copytruncate"
+)
+
+// LogRotate is the logrotate configuration of a service.
+type LogRotate struct {
+	Files     []string        // absolute clean paths or globs of log files; at least one
+	Method    LogRotateMethod // never empty; default reload when Reload is not none, else copytruncate
+	Frequency string          // daily, weekly or monthly; default weekly
+	Rotate    int             // rotated files kept, 1 to 1000; default 12
+	Compress  bool            // default true (delaycompress too)
+	Mode      fs.FileMode     // mode of the new file for RotateReload; default 0640
 }
 
 // EnvVar is one environment variable. Name matches [A-Za-z_][A-Za-z0-9_]*;
@@ -125,11 +285,67 @@ type Package struct {
 	Conffiles  []string // extra absolute paths to mark as configuration files
 	Enable     bool     // enable the service on install; default true
 	Start      bool     // start the service on install, restart on upgrade; default true
+	// Directories (package.directories) are directories the package
+	// ships, possibly empty, with their owner, group and mode. May be empty.
+	Directories []PackageDir
+	// Purge (package.purge) is what purging the package removes beyond
+	// the package's own files and the runtime directory, in Purgeable
+	// order; default none (the account, data, cache and logs stay).
+	Purge []PurgeItem
 }
+
+// PackageDir is one directory a package ships.
+type PackageDir struct {
+	Path  string      // absolute clean path, under the same rules as File.Dst
+	Owner string      // account name; "" means root; created by the package if it is the service's User, else must exist
+	Group string      // group name; "" means Owner's group, root when Owner is ""
+	Mode  fs.FileMode // permission bits, setgid allowed; default 0755
+}
+
+// PurgeItem names something purge may remove.
+type PurgeItem string
+
+// The purge items a spec may name.
+const (
+	PurgeState   PurgeItem = "state"         // the state directories (/var/lib/...)
+	PurgeCache   PurgeItem = "cache"         // the cache directories
+	PurgeLogs    PurgeItem = "logs"          // the logs directories and LogRotate's files
+	PurgeConfig  PurgeItem = "configuration" // configuration directories and package.directories
+	PurgeAccount PurgeItem = "account"       // the service account and group the package created
+)
 
 // File is one file a package ships.
 type File struct {
 	Src  string      // path on the build machine, absolute after Build
 	Dst  string      // absolute path on the target
 	Mode fs.FileMode // permission bits; default 0644, or 0755 for the file at Exec
+	// Owner and Group (owner, group) own the file on the target; ""
+	// means root (Group defaults to Owner). An account other than root
+	// is the service's User or Group (which the package creates).
+	Owner string
+	Group string
 }
+
+// All returns s followed by the further services of its package.
+func (s *Spec) All() []*Spec { return append([]*Spec{s}, s.Extra...) }
+
+// IsTemplate reports whether s is a systemd template service: its Name
+// ends in "@" (the unit is NAME@.service, started as NAME@INSTANCE).
+func (s *Spec) IsTemplate() bool { return len(s.Name) > 1 && s.Name[len(s.Name)-1] == '@' }
+
+// directoryBases maps each kind to the directory its names are relative to.
+var directoryBases = map[DirectoryKind]string{
+	DirRuntime: "/run", DirState: "/var/lib", DirCache: "/var/cache", DirLogs: "/var/log", DirConfiguration: "/etc",
+}
+
+// DirectoryKinds lists the directory kinds in the order Directories uses.
+func DirectoryKinds() []DirectoryKind {
+	return []DirectoryKind{DirRuntime, DirState, DirCache, DirLogs, DirConfiguration}
+}
+
+// Base is the directory the kind's names are relative to ("/var/lib" for
+// state).
+func (k DirectoryKind) Base() string { return directoryBases[k] }
+
+// Path is the absolute path of the directory.
+func (d Directory) Path() string { return d.Kind.Base() + "/" + d.Name }

@@ -46,6 +46,8 @@ func TestDefaults(t *testing.T) {
 		Listen:           []Listen{},
 		Limits:           []Limit{},
 		Hardening:        HardeningDefault,
+		Reload:           ReloadSignal,
+		SendSIGKILL:      true,
 		Package: Package{
 			Release:    "1",
 			Arch:       debianArch(goarch()),
