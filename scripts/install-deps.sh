@@ -5,7 +5,7 @@ set -eu
 pkgs="ca-certificates git make gcc dash bash busybox shellcheck \
 systemd systemd-container mmdebstrap debootstrap uidmap arch-test \
 lintian rpmlint rpm rpm2cpio cpio binutils dpkg-dev fakeroot python3 \
-daemon runit supervisor hyperfine procps iproute2"
+daemon runit supervisor hyperfine procps iproute2 logrotate"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
