@@ -266,9 +266,9 @@ func (s *Spec) Validate() error {
 // service c and each of its further services.
 func (c *Config) withDefaults() *Spec {
 	s := c.serviceDefaults()
-	for _, sc := range c.Services {
+	for i, sc := range c.Services {
 		e := sc.serviceDefaults()
-		e.lines, e.field = c.lines, sc.field
+		e.lines, e.field = c.lines, fmt.Sprintf("services[%d].", i)
 		s.Extra = append(s.Extra, e)
 	}
 	s.Package = c.packageDefaults(s)

@@ -338,3 +338,24 @@ func TestV2Validate(t *testing.T) {
 		})
 	}
 }
+
+// TestExtraFromConfig: a Config built by hand (no file) names a further
+// service's fields as services[N] too, and CheckPackage checks every
+// service's environment file.
+func TestExtraFromConfig(t *testing.T) {
+	c := &Config{Name: "a", Exec: "/usr/bin/a", Package: PackageConfig{Version: "1"},
+		Services: []*Config{{Name: "b", Exec: "rel"}}}
+	_, err := c.Build()
+	if err == nil || err.Error() != `services[0].exec: "rel" must be an absolute path` {
+		t.Errorf("Build: %v", err)
+	}
+	c.Services[0].Exec = "/usr/bin/b"
+	c.Services[0].EnvironmentFile = "/etc/passwd"
+	s, err := c.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckPackage(); err == nil || !strings.HasPrefix(err.Error(), `services[0].environment_file: "/etc/passwd" is the system's account database`) {
+		t.Errorf("CheckPackage: %v", err)
+	}
+}
