@@ -7,6 +7,7 @@ import (
 	"net"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -219,6 +220,8 @@ func (c *Config) Build() (*Spec, error) {
 		v.check()
 		if i == 0 {
 			v.services()
+		} else if len(sc.Services) > 0 || !reflect.ValueOf(sc.Package).IsZero() {
+			v.fail("package", "a further service has no package (or services) of its own")
 		}
 		errs = append(errs, v.errs...)
 	}
