@@ -89,6 +89,7 @@ func New(gen Generators) (*Builder, error) {
 	}
 	funcs := sprig.TxtFuncMap()
 	funcs["shquote"] = shellQuote
+	funcs["shglob"] = shellGlob
 	funcs["dquote"] = envQuote
 	funcs["comment"] = commentLines
 	t, err := template.New("pkg").Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, "pkg-*.tmpl")

@@ -118,7 +118,8 @@ func newHost(t *testing.T, b *Builder, s *spec.Spec, kind hostKind, extraTools .
 	if len(s.Listen) > 0 {
 		units = append(units, s.Name+".socket")
 	}
-	d := b.scriptData(s, f, units, initScript, sysusersDir+"/"+s.Name+".conf", "u "+s.User+" - \"x\"\n", h.root)
+	d := b.scriptData(s, f, []serviceData{{Name: s.Name, Units: units, InitScript: initScript, RuntimeDir: runtimeDir(s)}},
+		sysusersDir+"/"+s.Name+".conf", "u "+s.User+" - \"x\"\n", h.root)
 	names := map[Format][]string{
 		Deb: {"pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
 		RPM: {"pkg-rpm-pre.tmpl", "pkg-rpm-post.tmpl", "pkg-rpm-preun.tmpl", "pkg-rpm-postun.tmpl"},
@@ -464,9 +465,10 @@ func TestScriptsShellcheck(t *testing.T) {
 	for name, mutate := range variants {
 		s := testSpec(t, mutate)
 		for _, f := range Formats() {
-			d := b.scriptData(s, f, []string{"echod.service", "echod.socket"}, "/etc/init.d/echod", "/usr/lib/sysusers.d/echod.conf", "u echod -\n", "")
+			svc := []serviceData{{Name: s.Name, Units: []string{"echod.service", "echod.socket"}, InitScript: "/etc/init.d/echod", RuntimeDir: runtimeDir(s)}}
+			d := b.scriptData(s, f, svc, "/usr/lib/sysusers.d/echod.conf", "u echod -\n", "")
 			for n := range scriptUsage {
-				if !strings.HasPrefix(n, "pkg-"+string(f)) {
+				if !strings.HasPrefix(n, "pkg-"+string(f)) || (n == "pkg-deb-preinst.tmpl" && len(d.Accounts) == 0) {
 					continue
 				}
 				text, err := b.script(n, d)

@@ -99,52 +99,30 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 	shipped := func(dst string) bool {
 		return slices.ContainsFunc(s.Package.Files, func(f spec.File) bool { return f.Dst == dst })
 	}
+	envFiles := environmentFiles(s)
 	for i, c := range s.Package.Conffiles {
-		if !shipped(c) && c != s.EnvironmentFile {
+		if !shipped(c) && !slices.ContainsFunc(envFiles, func(e envFile) bool { return e.Path == c }) {
 			return nil, spec.Errors{s.FieldError(fmt.Sprintf("package.conffiles[%d]", i),
 				fmt.Sprintf("%q is not a file the package ships (list it in package.files)", c))}
 		}
 	}
 
-	units, err := b.gen.Systemd.Files(s)
+	services, initPath, err := st.serviceFiles(b)
 	if err != nil {
-		return nil, fmt.Errorf("packaging: systemd unit: %w", err)
-	}
-	initFiles, err := b.gen.SysV.Files(s)
-	if err != nil {
-		return nil, fmt.Errorf("packaging: init script: %w", err)
-	}
-	var unitNames []string
-	for _, u := range units {
-		unitNames = append(unitNames, u.Name)
-		src, err := st.write("unit-"+u.Name, u.Data)
-		if err != nil {
-			return nil, err
-		}
-		for f, d := range map[Format]string{Deb: debUnitDir, RPM: rpmUnitDir} {
-			st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: path.Join(d, u.Name), mode: 0o644, size: int64(len(u.Data)), gen: "the systemd unit"})
-		}
-	}
-	initPath := map[Format]string{}
-	for _, sc := range initFiles {
-		src, err := st.write("init-"+sc.Name, sc.Data)
-		if err != nil {
-			return nil, err
-		}
-		for f, d := range map[Format]string{Deb: debInitDir, RPM: rpmInitDir} {
-			dst := path.Join(d, sc.Name)
-			initPath[f] = dst
-			// A file in /etc is a conffile on Debian (policy 10.7.2);
-			// Fedora does not mark init scripts %config.
-			st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data)), gen: "the init script"})
-		}
+		return nil, err
 	}
 
 	doc := st.docData(static, initPath[Deb])
 	// The environment file is the one generated file a spec may supply
 	// itself (a conffile with the administrator's settings).
-	if !shipped(s.EnvironmentFile) {
-		if err := st.generate("pkg-defaults.tmpl", b, doc, s.EnvironmentFile, 0o644, true, Deb, RPM); err != nil {
+	for _, e := range envFiles {
+		if shipped(e.Path) {
+			continue
+		}
+		if err := e.check(s); err != nil {
+			return nil, err
+		}
+		if err := st.generate("pkg-defaults.tmpl", b, e, e.Path, 0o644, true, Deb, RPM); err != nil {
 			return nil, err
 		}
 	}
@@ -174,7 +152,7 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 	}
 	sysusersPath := ""
 	var sysusers []byte
-	if account(s.User) != "" || account(s.Group) != "" {
+	if len(doc.Accounts) > 0 {
 		sysusersPath = path.Join(sysusersDir, s.Name+".conf")
 		if sysusers, err = b.render("pkg-sysusers.tmpl", doc); err != nil {
 			return nil, err
@@ -190,7 +168,7 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		return nil, err
 	}
 	for _, f := range []Format{Deb, RPM} {
-		d := b.scriptData(s, f, unitNames, initPath[f], sysusersPath, string(sysusers), "")
+		d := b.scriptData(s, f, services[f], sysusersPath, string(sysusers), "")
 		set, err := st.writeScripts(b, f, d)
 		if err != nil {
 			return nil, err
@@ -198,6 +176,61 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		st.scripts[f] = set
 	}
 	return st, nil
+}
+
+// serviceFiles stages the units of every service and the init script of
+// every non-template one, and returns the non-template services per format
+// with the first service's init script path per format.
+func (st *staged) serviceFiles(b *Builder) (map[Format][]serviceData, map[Format]string, error) {
+	services := map[Format][]serviceData{}
+	initPath := map[Format]string{}
+	for i, svc := range st.spec.All() {
+		units, err := b.gen.Systemd.Files(svc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging: systemd unit: %w", err)
+		}
+		var unitNames []string
+		for _, u := range units {
+			unitNames = append(unitNames, u.Name)
+			src, err := st.write("unit-"+u.Name, u.Data)
+			if err != nil {
+				return nil, nil, err
+			}
+			for f, d := range map[Format]string{Deb: debUnitDir, RPM: rpmUnitDir} {
+				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: path.Join(d, u.Name), mode: 0o644, size: int64(len(u.Data)), gen: "the systemd unit"})
+			}
+		}
+		// A template service has no init script: its instances exist
+		// only under systemd.
+		if svc.IsTemplate() {
+			continue
+		}
+		initFiles, err := b.gen.SysV.Files(svc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging: init script: %w", err)
+		}
+		scripts := map[Format]string{}
+		for _, sc := range initFiles {
+			src, err := st.write("init-"+sc.Name, sc.Data)
+			if err != nil {
+				return nil, nil, err
+			}
+			for f, d := range map[Format]string{Deb: debInitDir, RPM: rpmInitDir} {
+				dst := path.Join(d, sc.Name)
+				scripts[f] = dst
+				if i == 0 {
+					initPath[f] = dst
+				}
+				// A file in /etc is a conffile on Debian (policy 10.7.2);
+				// Fedora does not mark init scripts %config.
+				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data)), gen: "the init script"})
+			}
+		}
+		for _, f := range Formats() {
+			services[f] = append(services[f], serviceData{Name: svc.Name, Units: unitNames, InitScript: scripts[f], RuntimeDir: runtimeDir(svc)})
+		}
+	}
+	return services, initPath, nil
 }
 
 // userFile checks one package.files entry and stages a stripped copy of it
@@ -293,7 +326,7 @@ func (st *staged) generate(tmpl string, b *Builder, data any, dst string, mode f
 	if err != nil {
 		return err
 	}
-	src, err := st.write(strings.TrimSuffix(tmpl, ".tmpl"), text)
+	src, err := st.write(strings.TrimSuffix(tmpl, ".tmpl")+strings.ReplaceAll(dst, "/", "_"), text)
 	if err != nil {
 		return err
 	}
@@ -389,8 +422,10 @@ func (st *staged) checkPaths() error {
 		claims = append(claims, claim{fmt.Sprintf("package.files[%d].dst", i), f.Dst, ""})
 	}
 	envGen := generated["pkg-defaults.tmpl"]
-	if !slices.ContainsFunc(claims, func(c claim) bool { return c.dst == st.spec.EnvironmentFile }) {
-		claims = append(claims, claim{"environment_file", st.spec.EnvironmentFile, envGen})
+	for _, e := range environmentFiles(st.spec) {
+		if !slices.ContainsFunc(claims, func(c claim) bool { return c.dst == e.Path }) {
+			claims = append(claims, claim{e.Field, e.Path, envGen})
+		}
 	}
 	var errs spec.Errors
 	for _, c := range claims {
