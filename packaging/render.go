@@ -12,11 +12,11 @@ import (
 
 // scriptData feeds the maintainer-script templates (pkg-deb-*, pkg-rpm-*).
 type scriptData struct {
-	Script      string // script name for the header comment, e.g. "postinst"
-	Usage       string // how the package manager calls it, for the header comment
-	Name        string // package name (the first service's name)
-	Deb         bool   // dpkg script (else rpm scriptlet)
-	PreUnpack   bool   // the deb preinst: the sysusers file is not unpacked yet
+	Script    string // script name for the header comment, e.g. "postinst"
+	Usage     string // how the package manager calls it, for the header comment
+	Name      string // package name (the first service's name)
+	Deb       bool   // dpkg script (else rpm scriptlet)
+	PreUnpack bool   // the deb preinst: the sysusers file is not unpacked yet
 	// Services are the services the scripts enable, start, restart, stop
 	// and disable: every non-template service of the package, in spec
 	// order. Empty when the package ships template services only.
@@ -181,7 +181,7 @@ type docData struct {
 	Environment                         []spec.EnvVar
 	InitScript                          string
 	Accounts                            []accountData // the accounts the package creates
-	StaticBinaries                      []string // package-relative paths of static ELF programs
+	StaticBinaries                      []string      // package-relative paths of static ELF programs
 }
 
 func (st *staged) docData(static []string, initScript string) docData {

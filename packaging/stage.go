@@ -44,10 +44,24 @@ type item struct {
 	size     int64
 	typ      string // nfpm content type overriding file/config, e.g. files.TypeRPMLicense
 	gen      string // what the package generates here, e.g. "the systemd unit"; "" for package.files
+	owner    string // "" means root
+	group    string // "" means root
+	dir      bool   // an (empty) directory: package.directories
 }
 
 // scriptSet holds the paths of the staged maintainer scripts of one format.
 type scriptSet struct{ pre, post, preun, postun string }
+
+// needsPreinst reports whether a shipped file or directory belongs to an
+// account the package creates: dpkg needs it before unpacking.
+func (st *staged) needsPreinst() bool {
+	for _, it := range st.common {
+		if it.owner != "" || it.group != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // staged is everything a package is built from, written to a temporary
 // directory (nfpm reads contents and scripts from files).
@@ -164,11 +178,24 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		st.common = append(st.common, item{src: src, dst: sysusersPath, mode: 0o644, size: int64(len(sysusers)), gen: "the sysusers file"})
 	}
 
+	for _, d := range s.Package.Directories {
+		st.common = append(st.common, item{dst: d.Path, mode: unixMode(d.Mode), dir: true,
+			owner: account(d.Owner), group: fileGroup(d.Owner, d.Group)})
+	}
+	if err := st.logrotate(b, services); err != nil {
+		return nil, err
+	}
+	purge, err := purgeFor(s)
+	if err != nil {
+		return nil, err
+	}
+
 	if err := st.checkPaths(); err != nil {
 		return nil, err
 	}
 	for _, f := range []Format{Deb, RPM} {
 		d := b.scriptData(s, f, services[f], sysusersPath, string(sysusers), "")
+		d.Purge = purge
 		set, err := st.writeScripts(b, f, d)
 		if err != nil {
 			return nil, err
@@ -256,7 +283,7 @@ func (st *staged) userFile(ctx context.Context, i int, f spec.File) (item, binar
 		}
 		return item{}, binaryInfo{}, fmt.Errorf("packaging: %w", &MissingFileError{Field: field, Path: f.Src, Err: err})
 	}
-	it := item{src: src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(),
+	it := item{src: src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(), owner: account(f.Owner), group: fileGroup(f.Owner, f.Group),
 		config: slices.Contains(st.spec.Package.Conffiles, f.Dst) || strings.HasPrefix(f.Dst, "/etc/")}
 	bin, err := inspectBinary(src)
 	if err != nil {
@@ -364,8 +391,12 @@ func (st *staged) changelog(b *Builder, data any, dst string) error {
 
 // writeScripts renders and stages the four maintainer scripts of format f.
 func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, error) {
+	debPre := ""
+	if st.needsPreinst() && len(d.Accounts) > 0 {
+		debPre = "pkg-deb-preinst.tmpl"
+	}
 	names := map[Format][4]string{
-		Deb: {"", "pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
+		Deb: {debPre, "pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
 		RPM: {"pkg-rpm-pre.tmpl", "pkg-rpm-post.tmpl", "pkg-rpm-preun.tmpl", "pkg-rpm-postun.tmpl"},
 	}[f]
 	var paths [4]string
@@ -373,7 +404,9 @@ func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, e
 		if n == "" {
 			continue
 		}
-		text, err := b.script(n, d)
+		sd := d
+		sd.PreUnpack = n == "pkg-deb-preinst.tmpl"
+		text, err := b.script(n, sd)
 		if err != nil {
 			return scriptSet{}, err
 		}
@@ -392,6 +425,8 @@ func (st *staged) contents(f Format) files.Contents {
 	for _, it := range all {
 		typ := files.TypeFile
 		switch {
+		case it.dir:
+			typ = files.TypeDir
 		case it.typ != "":
 			typ = it.typ
 		case it.config:
@@ -402,7 +437,7 @@ func (st *staged) contents(f Format) files.Contents {
 			Destination: it.dst,
 			Type:        typ,
 			FileInfo: &files.ContentFileInfo{
-				Owner: "root", Group: "root",
+				Owner: cmpOr(it.owner, "root"), Group: cmpOr(it.group, "root"),
 				Mode: it.mode, MTime: st.mtime, Size: it.size,
 			},
 		})
@@ -453,6 +488,32 @@ func (st *staged) checkPaths() error {
 		return errs
 	}
 	return nil
+}
+
+// fileGroup is the group of a shipped file or directory: Group, else
+// Owner's (the account's own group), "" (root) for root.
+func fileGroup(owner, group string) string {
+	if group != "" {
+		return account(group)
+	}
+	return account(owner)
+}
+
+// unixMode returns m as the permission bits with setuid, setgid and sticky
+// in their Unix places (0o2000 for setgid), whether m holds them as Go's
+// fs.Mode flags or as raw octal bits.
+func unixMode(m fs.FileMode) fs.FileMode {
+	out := m.Perm() | m&0o7000
+	if m&fs.ModeSetuid != 0 {
+		out |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		out |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		out |= 0o1000
+	}
+	return out
 }
 
 // account returns name unless it is empty or root, which need no account.
