@@ -285,3 +285,163 @@ func TestLogrotate(t *testing.T) {
 var _ = context.Background
 var _ fs.FileMode
 var _ = slices.Contains[[]string]
+
+// multiSpec is a package of three services: echod (account echod), a
+// second one as "worker" in group echod, and a template service.
+func multiSpec(t *testing.T) *spec.Spec {
+	t.Helper()
+	s := testSpec(t, nil)
+	worker := testSpec(t, func(c *spec.Config) { c.Name = "echod-worker"; c.User = "worker"; c.Group = "echod" })
+	tmpl := testSpec(t, func(c *spec.Config) { c.Name = "echod-inst"; c.User = "echod" })
+	tmpl.Name = "echod-inst@"
+	worker.Package, tmpl.Package = spec.Package{}, spec.Package{}
+	s.Extra = []*spec.Spec{worker, tmpl}
+	return s
+}
+
+// TestMultiServiceScripts: every non-template service is enabled, started,
+// restarted, stopped and disabled; the template is never enabled or
+// started, its running instances are restarted on upgrade and stopped on
+// removal; each account is created once.
+func TestMultiServiceScripts(t *testing.T) {
+	b := testBuilder(t)
+	h := newHost(t, b, multiSpec(t), debSystemd)
+	eq(t, "install", h.run("postinst", "configure", ""), []string{
+		"getent group echod", "groupadd --system echod", "getent passwd echod",
+		"useradd --system --gid echod --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin --comment echod echod",
+		"getent passwd worker",
+		"useradd --system --gid echod --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin --comment echod-worker worker",
+		"deb-systemd-helper unmask echod.service",
+		"deb-systemd-helper --quiet was-enabled echod.service",
+		"deb-systemd-helper enable echod.service",
+		"deb-systemd-helper unmask echod-worker.service",
+		"deb-systemd-helper --quiet was-enabled echod-worker.service",
+		"deb-systemd-helper enable echod-worker.service",
+		"update-rc.d echod defaults",
+		"update-rc.d echod-worker defaults",
+		"systemctl --system daemon-reload",
+		"deb-systemd-invoke start echod.service",
+		"deb-systemd-invoke start echod-worker.service",
+	})
+	got := h.run("postinst", "configure", "1.0")
+	eq(t, "upgrade", got[len(got)-4:], []string{
+		"systemctl --system daemon-reload",
+		"systemctl try-restart echod-inst@*.service",
+		"deb-systemd-invoke restart echod.service",
+		"deb-systemd-invoke restart echod-worker.service",
+	})
+	eq(t, "remove", h.run("prerm", "remove"), []string{
+		"deb-systemd-invoke stop echod.service",
+		"deb-systemd-invoke stop echod-worker.service",
+		"systemctl stop echod-inst@*.service",
+	})
+
+	h = newHost(t, b, multiSpec(t), debSysV)
+	got = h.run("postinst", "configure", "")
+	eq(t, "sysv install", got[len(got)-2:], []string{"invoke-rc.d echod start", "invoke-rc.d echod-worker start"})
+	eq(t, "sysv remove", h.run("prerm", "remove"), []string{"invoke-rc.d echod stop", "invoke-rc.d echod-worker stop"})
+
+	h = newHost(t, b, multiSpec(t), rpmSystemd)
+	eq(t, "rpm post", h.run("post", "1"), []string{
+		"systemctl --no-reload enable echod.service",
+		"systemctl --no-reload enable echod-worker.service",
+		"systemctl daemon-reload",
+		"systemctl start echod.service",
+		"systemctl start echod-worker.service",
+	})
+	eq(t, "rpm upgrade", h.run("postun", "1"), []string{
+		"systemctl daemon-reload",
+		"systemctl try-restart echod.service",
+		"systemctl try-restart echod-worker.service",
+		"systemctl try-restart echod-inst@*.service",
+	})
+	eq(t, "rpm erase", h.run("preun", "0"), []string{
+		"systemctl --no-reload disable --now echod.service echod-worker.service",
+		"systemctl stop echod-inst@*.service",
+	})
+	h = newHost(t, b, multiSpec(t), rpmSysV)
+	eq(t, "rpm sysv post", h.run("post", "1"), []string{
+		"chkconfig --add echod", "chkconfig --add echod-worker",
+		"runlevel", "initscript start", "runlevel", "initscript start",
+	})
+}
+
+// TestPurge runs postrm purge (dash -u, DPKG_ROOT empty) on a fake root:
+// the named kinds' directories, the log files and the accounts the package
+// created go; runtime directories always; anything else stays, and a
+// second purge is harmless.
+func TestPurge(t *testing.T) {
+	b := testBuilder(t)
+	s := testSpec(t, nil)
+	s.Directories = []spec.Directory{
+		{Kind: spec.DirState, Name: "echod", Mode: 0o750},
+		{Kind: spec.DirCache, Name: "echod", Mode: 0o755},
+		{Kind: spec.DirLogs, Name: "echod", Mode: 0o750},
+	}
+	s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/echod.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 2, Mode: 0o640}
+	s.Package.Directories = []spec.PackageDir{{Path: "/etc/echod", Owner: "echod", Mode: 0o2750}}
+	s.Package.Purge = []spec.PurgeItem{spec.PurgeState, spec.PurgeLogs, spec.PurgeConfig, spec.PurgeAccount}
+	h := newHost(t, b, s, debSysV)
+	h.run("postinst", "configure", "") // creates echod: recorded
+	h.write("state", "passwd", "echod 998\n")
+	h.write("state", "group", "echod 998\n")
+	keep := []string{"/var/cache/echod/x", "/var/lib/other/x", "/var/log/other.log", "/var/log/echod.logfile", "/etc/default/x"}
+	gone := []string{"/var/lib/echod/db", "/var/log/echod/a.log", "/var/log/echod.log", "/var/log/echod.log.1", "/var/log/echod.log.2.gz", "/etc/echod/conf", "/run/echod/echod.pid"}
+	for _, p := range append(slices.Clone(keep), gone...) {
+		h.write("root", p, "x")
+	}
+	purge := func() []string {
+		t.Helper()
+		cmd := exec.Command("dash", "-u", h.scripts["postrm"], "purge")
+		cmd.Env = []string{"PATH=" + h.stubs, "CALLS=" + h.calls, "STATE=" + h.state, "DPKG_ROOT="}
+		_ = os.Remove(h.calls)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("postrm purge: %v\n%s", err, out)
+		}
+		data, _ := os.ReadFile(h.calls)
+		return strings.Split(strings.TrimSpace(string(data)), "\n")
+	}
+	calls := purge()
+	for _, p := range keep {
+		if _, err := os.Stat(filepath.Join(h.root, p)); err != nil {
+			t.Errorf("purge removed %s: %v", p, err)
+		}
+	}
+	for _, p := range gone {
+		if _, err := os.Stat(filepath.Join(h.root, p)); !os.IsNotExist(err) {
+			t.Errorf("purge left %s: %v", p, err)
+		}
+	}
+	if !slices.Contains(calls, "userdel echod") || !slices.Contains(calls, "groupdel echod") {
+		t.Errorf("the account the package created was not deleted: %q", calls)
+	}
+	if _, err := os.Stat(filepath.Join(h.root, markerBase)); !os.IsNotExist(err) {
+		t.Errorf("purge left %s: %v", markerBase, err)
+	}
+	// Twice: nothing left to delete, no error.
+	if calls := purge(); slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "userdel") }) {
+		t.Errorf("second purge deleted again: %q", calls)
+	}
+
+	// An account that existed before the package (or below uid 100) stays.
+	h = newHost(t, b, s, debSysV)
+	h.write("state", "passwd", "echod 998\n")
+	h.write("state", "group", "echod 998\n")
+	h.run("postinst", "configure", "")
+	if calls := purge(); slices.ContainsFunc(calls, func(c string) bool { return strings.Contains(c, "del ") }) {
+		t.Errorf("purge deleted an account the package did not create: %q", calls)
+	}
+	h = newHost(t, b, s, debSysV)
+	h.run("postinst", "configure", "")
+	h.write("state", "passwd", "echod 42\n")
+	h.write("state", "group", "echod 42\n")
+	if calls := purge(); slices.ContainsFunc(calls, func(c string) bool { return strings.Contains(c, "del ") }) {
+		t.Errorf("purge deleted an account below uid 100: %q", calls)
+	}
+
+	// A directory purge could not safely remove is refused at build time.
+	s.Package.Directories = []spec.PackageDir{{Path: "/var/lib", Mode: 0o755}}
+	if _, err := purgeFor(s); err == nil {
+		t.Error("purge of /var/lib accepted")
+	}
+}
