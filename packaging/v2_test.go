@@ -282,9 +282,70 @@ func TestLogrotate(t *testing.T) {
 	}
 }
 
-var _ = context.Background
-var _ fs.FileMode
-var _ = slices.Contains[[]string]
+// TestOwnersAndDirectories builds real packages: package.files owners and
+// package.directories (setgid kept) are in the deb's tar and the rpm's
+// header; the deb gets a preinst that creates the accounts before unpack.
+func TestOwnersAndDirectories(t *testing.T) {
+	b := testBuilder(t)
+	src := filepath.Join(t.TempDir(), "conf")
+	if err := os.WriteFile(src, []byte("x\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	s := testSpec(t, func(c *spec.Config) {
+		c.Package.Files = []spec.FileConfig{{Src: src, Dst: "/etc/echod/echod.conf"}}
+	})
+	s.Package.Files[0].Owner, s.Package.Files[0].Group, s.Package.Files[0].Mode = "root", "echod", 0o640
+	s.Package.Directories = []spec.PackageDir{{Path: "/etc/echod", Owner: "echod", Group: "echod", Mode: 0o2770}, {Path: "/var/lib/echod", Owner: "echod", Mode: fs.ModeSetgid | 0o750}}
+	s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/echod/*.log"}, Method: spec.RotateReload, Frequency: "daily", Rotate: 7, Compress: true, Mode: 0o640}
+	dir := t.TempDir()
+	if d := os.Getenv("DAEMONCTL_KEEP_PKG"); d != "" {
+		dir = d
+	}
+	for _, f := range Formats() {
+		out, err := os.Create(filepath.Join(dir, "pkg."+string(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Package(context.Background(), s, f, out, Options{ModTime: DefaultModTime()}); err != nil {
+			t.Fatal(err)
+		}
+		out.Close()
+	}
+	if _, err := exec.LookPath("dpkg-deb"); err == nil {
+		out, err := exec.Command("dpkg-deb", "--contents", filepath.Join(dir, "pkg.deb")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dpkg-deb: %v\n%s", err, out)
+		}
+		for _, want := range []string{"drwxrws--- echod/echod", "-rw-r----- root/echod", "drwxr-s--- echod/echod", "-rw-r--r-- root/root"} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("deb contents lack %q:\n%s", want, out)
+			}
+		}
+		info, _ := exec.Command("dpkg-deb", "--info", filepath.Join(dir, "pkg.deb")).CombinedOutput()
+		if !bytes.Contains(info, []byte(" preinst ")) {
+			t.Errorf("no preinst:\n%s", info)
+		}
+		ctrl := t.TempDir()
+		if out, err := exec.Command("dpkg-deb", "--control", filepath.Join(dir, "pkg.deb"), ctrl).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		conf, _ := os.ReadFile(filepath.Join(ctrl, "conffiles"))
+		if !bytes.Contains(conf, []byte("/etc/logrotate.d/echod\n")) {
+			t.Errorf("logrotate file is not a conffile: %s", conf)
+		}
+	}
+	if _, err := exec.LookPath("rpm"); err == nil {
+		out, err := exec.Command("rpm", "-qplv", "--nosignature", filepath.Join(dir, "pkg.rpm")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("rpm: %v\n%s", err, out)
+		}
+		for _, want := range []string{"drwxrws---    2 echod    echod", "-rw-r-----    1 root     echod", "drwxr-s---    2 echod    echod"} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("rpm file list lacks %q:\n%s", want, out)
+			}
+		}
+	}
+}
 
 // multiSpec is a package of three services: echod (account echod), a
 // second one as "worker" in group echod, and a template service.
