@@ -18,7 +18,7 @@ type logrotateData struct {
 	Name       string   // service name
 	Unit       string   // "NAME.service", or "NAME@*.service" for a template (every running instance)
 	InitScript string   // the init script on the target; "" for a template
-	Files      []string // patterns, each double-quoted for logrotate
+	Files      []string // patterns, as logrotate globs them
 	Frequency  string
 	Rotate     int
 	Compress   bool
@@ -51,7 +51,7 @@ func logrotateFor(s, svc *spec.Spec, initScript string) *logrotateData {
 		d.Unit, d.InitScript = svc.Name+"*.service", ""
 	}
 	for _, f := range lr.Files {
-		d.Files = append(d.Files, `"`+f+`"`)
+		d.Files = append(d.Files, f) // spec paths hold no space or quote: logrotate and rpmlint read them bare
 		if user != "root" && accountOwns(s, svc, path.Dir(f)) {
 			d.Su = true
 		}
