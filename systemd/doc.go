@@ -35,8 +35,8 @@
 // service loses only the host-administration ones; read-only /usr, /boot
 // and /etc; private /tmp and /dev; protected kernel tunables, modules,
 // logs, clock, hostname and cgroup tree; the @system-service system calls;
-// Unix, IPv4, IPv6 and netlink sockets only; and writable /var/lib/NAME,
-// /var/log/NAME and the pidfile's directory. That directory is the unit's
+// Unix, IPv4, IPv6 and netlink sockets only; and a writable pidfile
+// directory. That directory is the unit's
 // RuntimeDirectory= only when spec.Spec.RuntimeDirectory says it is the
 // service's own (/run/NAME or below it): systemd deletes a
 // RuntimeDirectory= when the service stops, so any other directory
@@ -55,6 +55,31 @@
 // the echod example, a notify network daemon with an account of its own:
 // off 9.2, default 2.0, strict 1.1. The same spec run as root scores 9.6,
 // 3.1 and 1.7: give daemons an account of their own.
+//
+// The spec adjusts a level setting by setting (spec v2): capability_bounding_set,
+// ambient_capabilities and umask replace the level's CapabilityBoundingSet=,
+// AmbientCapabilities= and UMask= lines (or are added, at level off too);
+// an ambient capability the level's bounding set would drop is kept in it,
+// and ambient capabilities drop strict's PrivateUsers=, in whose user
+// namespace they would be void on the host. Each hardening_overrides
+// directive replaces every line of that directive the level writes, where
+// the first one stood, or ends the block; an empty value removes it.
+// read_write_paths, read_only_paths and inaccessible_paths follow, one
+// line each, at every level.
+//
+// # Directories
+//
+// The pidfile's own runtime directory is RuntimeDirectory= as before;
+// the spec's runtime, state, cache, logs and configuration directories are
+// added per kind (RuntimeDirectory=, StateDirectory=, ...) with one
+// <Kind>DirectoryMode= each. Nothing else is declared: before spec v2 every
+// unit declared StateDirectory=NAME and LogsDirectory=NAME.
+//
+// # Templates
+//
+// A spec named NAME@ gives NAME@.service (and NAME@.socket): %i and %I in
+// its values stay systemd's instance specifiers, every other "%" is
+// escaped; the socket of an instance is %N.socket.
 //
 // # Socket activation
 //
