@@ -85,7 +85,7 @@ func TestV2PackagesLint(t *testing.T) {
 				t.Errorf("conffiles lack %s:\n%s", want, conf)
 			}
 		}
-		if strings.Contains(string(conf), "echod-inst") {
+		if strings.Contains(string(conf), "/etc/init.d/echod-inst") {
 			t.Errorf("an init script for the template service:\n%s", conf)
 		}
 		list := run(t, "dpkg-deb", "--contents", pkgs[packaging.Deb])
