@@ -409,9 +409,7 @@ func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, e
 		if n == "" {
 			continue
 		}
-		sd := d
-		sd.PreUnpack = n == "pkg-deb-preinst.tmpl"
-		text, err := b.script(n, sd)
+		text, err := b.script(n, d)
 		if err != nil {
 			return scriptSet{}, err
 		}
