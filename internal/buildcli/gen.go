@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,9 +65,10 @@ func (f *specFlags) load() (*spec.Spec, error) {
 }
 
 type genOptions struct {
-	spec   specFlags
-	outDir string
-	target string // "systemd" or "sysv"
+	spec    specFlags
+	outDir  string
+	target  string // "systemd" or "sysv"
+	service string // the service printed to stdout; "" means the spec's first
 }
 
 // renderer produces the files of one generator.
@@ -114,7 +116,8 @@ func newGenCmd(stdio cli.Stdio) *cobra.Command {
 			},
 		}
 		opts.spec.register(cmd, true)
-		cmd.Flags().StringVarP(&opts.outDir, "output", "o", "", "write the files into DIR (atomically) instead of printing them")
+		cmd.Flags().StringVarP(&opts.outDir, "output", "o", "", "write the files of every service into DIR (atomically) instead of printing them")
+		cmd.Flags().StringVar(&opts.service, "service", "", "print the files of this service of the spec (default: the first)")
 		gen.AddCommand(cmd)
 	}
 	return gen
@@ -129,14 +132,55 @@ func runGen(opts *genOptions, stdio cli.Stdio) error {
 	if err != nil {
 		return err
 	}
-	files, err := gens[opts.target](s)
+	render := gens[opts.target]
+	if opts.outDir != "" {
+		if opts.service != "" {
+			return &cli.UsageError{Err: errors.New("--service selects what is printed; -o writes every service")}
+		}
+		var files []atomicfile.File
+		for _, svc := range s.All() {
+			if opts.target == "sysv" && svc.IsTemplate() {
+				continue // a template service has no init script
+			}
+			f, err := render(svc)
+			if err != nil {
+				return err
+			}
+			files = append(files, f...)
+		}
+		if len(files) == 0 {
+			return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen %s: every service of the spec is a template service, which has no init script", opts.target)}
+		}
+		return atomicfile.WriteAll(opts.outDir, files)
+	}
+	svc, err := pickService(s, opts.service)
 	if err != nil {
 		return err
 	}
-	if opts.outDir != "" {
-		return atomicfile.WriteAll(opts.outDir, files)
+	if opts.target == "sysv" && svc.IsTemplate() {
+		return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen sysv: %s is a template service: it has no init script (systemd starts its instances as %sINSTANCE)", svc.Name, svc.Name)}
+	}
+	files, err := render(svc)
+	if err != nil {
+		return err
 	}
 	return printFiles(stdio.Out, files)
+}
+
+// pickService returns the service of s named name, or s itself when name
+// is empty.
+func pickService(s *spec.Spec, name string) (*spec.Spec, error) {
+	if name == "" {
+		return s, nil
+	}
+	var names []string
+	for _, svc := range s.All() {
+		if svc.Name == name {
+			return svc, nil
+		}
+		names = append(names, svc.Name)
+	}
+	return nil, &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("--service %q: the spec has no such service (it has %s)", name, strings.Join(names, ", "))}
 }
 
 // printFiles writes the files one after the other, separated by a blank
