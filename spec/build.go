@@ -229,17 +229,22 @@ func (s *Spec) Validate() error {
 
 // withDefaults is the one place where defaults are decided.
 func (c *Config) withDefaults() *Spec {
+	base := strings.TrimSuffix(c.Name, "@")
+	defaultPIDFile, defaultDescription := "/run/"+base+"/"+base+".pid", c.Name
+	if base != c.Name { // a template: one runtime directory per instance
+		defaultPIDFile, defaultDescription = "/run/"+base+"-%i/"+base+".pid", c.Name+"%i"
+	}
 	s := &Spec{
 		Name:             c.Name,
-		Description:      or(c.Description, c.Name),
+		Description:      or(c.Description, defaultDescription),
 		Exec:             c.Exec,
 		Args:             orSlice(c.Args, []string{}),
 		Type:             ServiceType(or(c.Type, string(TypeSimple))),
-		PIDFile:          or(c.PIDFile, "/run/"+c.Name+"/"+c.Name+".pid"),
+		PIDFile:          or(c.PIDFile, defaultPIDFile),
 		User:             c.User,
 		Group:            c.Group,
 		Environment:      orSlice(c.Environment, []EnvVar{}),
-		EnvironmentFile:  or(c.EnvironmentFile, "/etc/default/"+c.Name),
+		EnvironmentFile:  or(c.EnvironmentFile, "/etc/default/"+base),
 		WorkingDirectory: or(c.WorkingDirectory, "/"),
 		Restart:          RestartPolicy(or(c.Restart, string(RestartOnFailure))),
 		RestartDelay:     orDuration(c.RestartDelay, DefaultRestartDelay),
@@ -273,14 +278,14 @@ func (c *Config) withDefaults() *Spec {
 		Enable:     pc.Enable == nil || *pc.Enable,
 		Start:      pc.Start == nil || *pc.Start,
 	}
-	base := "."
+	srcDir := "."
 	if c.Source != "" {
-		base = filepath.Dir(c.Source)
+		srcDir = filepath.Dir(c.Source)
 	}
 	for _, f := range pc.Files {
 		file := File{Src: f.Src, Dst: f.Dst, Mode: 0o644}
 		if f.Src != "" && !filepath.IsAbs(f.Src) {
-			if abs, err := filepath.Abs(filepath.Join(base, f.Src)); err == nil {
+			if abs, err := filepath.Abs(filepath.Join(srcDir, f.Src)); err == nil {
 				file.Src = abs
 			}
 		}
@@ -378,7 +383,11 @@ func (v *validator) check() {
 		v.required("name")
 	case len(s.Name) > MaxNameLen:
 		v.fail("name", "must be at most %d characters", MaxNameLen)
-	case !nameRE.MatchString(s.Name):
+	case s.Name == "@":
+		v.fail("name", "a template name needs a base before the @ (like redis-server@)")
+	case strings.Contains(s.Name, "@") && (!nameRE.MatchString(s.BaseName()) || !s.IsTemplate()):
+		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*, followed by @ for a template service (the instance is given when it starts)", s.Name)
+	case !nameRE.MatchString(s.BaseName()):
 		v.fail("name", "%q must match [a-z0-9][a-z0-9._-]*", s.Name)
 	}
 	if v.byHand && s.Description == "" {
@@ -623,24 +632,44 @@ func (v *validator) absPath(field, p string) {
 	}
 }
 
+// instancePath checks a path that may hold %i or %I in a template service
+// (pidfile, directory names): the specifiers stand for an instance name,
+// every other character is held to pathProblem's rules.
+func (v *validator) instancePath(field, p string) {
+	if problem := pathProblem(v.instance(p)); problem != "" {
+		v.fail(field, "%s", strings.ReplaceAll(problem, strconv.Quote(v.instance(p)), strconv.Quote(p)))
+	}
+}
+
+// instance replaces the instance specifiers of a template service's text
+// by a sample instance name, so that the path rules apply to what systemd
+// will use; outside a template it returns t unchanged.
+func (v *validator) instance(t string) string {
+	if !v.spec.IsTemplate() {
+		return t
+	}
+	return strings.NewReplacer("%i", "i", "%I", "i").Replace(t)
+}
+
 // pidfile checks where the pidfile is: inside a directory, and not in a
 // directory other users can write or the system manages (see sharedDirs).
 func (v *validator) pidfile(s *Spec) {
-	v.absPath("pidfile", s.PIDFile)
-	if !path.IsAbs(s.PIDFile) || path.Clean(s.PIDFile) != s.PIDFile {
+	v.instancePath("pidfile", s.PIDFile)
+	p := v.instance(s.PIDFile)
+	if !path.IsAbs(p) || path.Clean(p) != p {
 		return
 	}
-	if path.Dir(s.PIDFile) == "/" {
-		v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.Name)
+	if path.Dir(p) == "/" {
+		v.fail("pidfile", "must be a file inside a directory such as /run/%s/", s.BaseName())
 		return
 	}
-	dir, why := sharedDir(s.PIDFile)
+	dir, why := sharedDir(p)
 	switch {
 	case dir == "":
 	case !v.given.pidfile:
 		v.fail("name", "%q puts the default pidfile in %s, which %s; choose another name or set pidfile", s.Name, dir, why)
 	default:
-		v.fail("pidfile", "%q is in %s, which %s; use a directory of the service's own such as /run/%s/", s.PIDFile, dir, why, s.Name)
+		v.fail("pidfile", "%q is in %s, which %s; use a directory of the service's own such as /run/%s/", s.PIDFile, dir, why, s.BaseName())
 	}
 }
 

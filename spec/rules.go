@@ -33,10 +33,12 @@ var (
 	relationRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+(:[a-z0-9-]+)?( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?( *\| *[a-z0-9][a-z0-9.+-]+( *\((<<|<=|=|>=|>>) *[A-Za-z0-9.+~:-]+\))?)*$`)
 )
 
-// ValidName reports whether n is a service name: [a-z0-9][a-z0-9._-]*, at
-// most MaxNameLen bytes. The empty string is not one.
+// ValidName reports whether n is a service name: [a-z0-9][a-z0-9._-]*,
+// or such a name followed by "@" (a template service, see
+// Spec.IsTemplate), at most MaxNameLen bytes in all. The empty string and
+// "@" are not one.
 func ValidName(n string) bool {
-	return n != "" && len(n) <= MaxNameLen && nameRE.MatchString(n)
+	return n != "" && len(n) <= MaxNameLen && nameRE.MatchString(strings.TrimSuffix(n, "@"))
 }
 
 // ValidAccount reports whether n is a user or group name:

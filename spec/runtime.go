@@ -59,9 +59,12 @@ func sharedDir(p string) (dir, why string) {
 
 // RuntimeDirectory returns the directory that holds the pidfile when it
 // belongs to this service alone: /run/<name> or a directory below it,
-// written under /run even when PIDFile names /var/run. Generators may
-// create that directory for the service, give it to the service's account
-// and remove it when the service stops (systemd's RuntimeDirectory= does).
+// written under /run even when PIDFile names /var/run. For a template
+// service (name ending in "@") the service's own directory is
+// /run/<base>-%i, one per instance (%i stays a systemd specifier), or a
+// directory below it. Generators may create that directory for the
+// service, give it to the service's account and remove it when the
+// service stops (systemd's RuntimeDirectory= does).
 //
 // It returns "" when the pidfile is anywhere else: directly in /run, in
 // another service's directory under /run, in a shared directory such as
@@ -70,12 +73,16 @@ func sharedDir(p string) (dir, why string) {
 // must leave it as they find it. The answer depends only on Name and
 // PIDFile, so it holds for a Spec built by hand too.
 func (s *Spec) RuntimeDirectory() string {
-	if s.Name == "" || strings.ContainsAny(s.Name, "/") || !path.IsAbs(s.PIDFile) || path.Clean(s.PIDFile) != s.PIDFile {
+	base := s.BaseName()
+	if base == "" || strings.ContainsAny(base, "/@") || !path.IsAbs(s.PIDFile) || path.Clean(s.PIDFile) != s.PIDFile {
 		return ""
 	}
 	p := runPath(s.PIDFile)
 	dir := path.Dir(p)
-	own := "/run/" + s.Name
+	own := "/run/" + base
+	if s.IsTemplate() {
+		own += "-%i"
+	}
 	if dir != own && !strings.HasPrefix(dir, own+"/") {
 		return ""
 	}

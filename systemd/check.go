@@ -2,6 +2,9 @@ package systemd
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/daemonctl/daemonctl/spec"
 )
@@ -40,7 +43,7 @@ func checkSpec(s *spec.Spec) error {
 	for _, p := range []struct{ field, value string }{
 		{"exec", s.Exec}, {"pidfile", s.PIDFile}, {"environment_file", s.EnvironmentFile}, {"working_directory", s.WorkingDirectory},
 	} {
-		if !spec.ValidPath(p.value) {
+		if !validPathIn(s, p.value) {
 			return unrepresentable(p.field, "%q is not a clean absolute path without white space or special characters", p.value)
 		}
 	}
@@ -64,7 +67,96 @@ func checkSpec(s *spec.Spec) error {
 			return unrepresentable("listen", "%q is not an address as spec.ParseListen returns it", l.String())
 		}
 	}
+	return checkV2(s)
+}
+
+// checkV2 applies checkSpec's rules to the fields spec v2 added.
+func checkV2(s *spec.Spec) error {
+	for _, e := range s.ArgsFromEnv {
+		if !spec.ValidEnvName(e.Name) {
+			return unrepresentable("args_from_env", "%q is not a variable name", e.Name)
+		}
+	}
+	for _, d := range s.Directories {
+		if !slices.Contains(spec.DirectoryKinds(), d.Kind) || strings.HasPrefix(d.Name, "/") || !validPathIn(s, d.Path()) {
+			return unrepresentable(string(d.Kind)+"_directory", "%q is not a clean relative path without white space or special characters", d.Name)
+		}
+	}
+	for _, p := range []struct {
+		field string
+		paths []string
+	}{{"read_write_paths", s.ReadWritePaths}, {"read_only_paths", s.ReadOnlyPaths}, {"inaccessible_paths", s.InaccessiblePaths}} {
+		for _, v := range p.paths {
+			if !validPathIn(s, strings.TrimPrefix(v, "-")) {
+				return unrepresentable(p.field, "%q is not a clean absolute path, optionally after \"-\"", v)
+			}
+		}
+	}
+	for _, c := range slices.Concat(s.CapabilityBoundingSet, s.AmbientCapabilities) {
+		if !slices.Contains(spec.Capabilities(), c) {
+			return unrepresentable("capabilities", "%q is not a capability name such as CAP_NET_BIND_SERVICE", c)
+		}
+	}
+	if s.UMask != "" && !umaskRE.MatchString(s.UMask) {
+		return unrepresentable("umask", "%q is not four octal digits", s.UMask)
+	}
+	for _, o := range s.HardeningOverrides {
+		if !slices.Contains(spec.HardeningDirectives(), o.Directive) {
+			return unrepresentable("hardening_overrides", "%q is not a sandboxing directive overrides may set", o.Directive)
+		}
+		if o.Value != "" && !spec.ValidDescription(o.Value) {
+			return unrepresentable("hardening_overrides", "%s: the value must be one line of printable text", o.Directive)
+		}
+	}
+	switch s.Reload {
+	case spec.ReloadSignal, spec.ReloadNone, "":
+	case spec.ReloadCommand:
+		if len(s.ExecReload) == 0 {
+			return unrepresentable("exec_reload", "reload: command needs a command")
+		}
+	default:
+		return unrepresentable("reload", "%q is not signal, command or none", s.Reload)
+	}
+	cmds := slices.Clone(s.ExecStartPre)
+	if s.Reload == spec.ReloadCommand {
+		cmds = append(cmds, s.ExecReload)
+	}
+	for _, argv := range cmds {
+		if len(argv) == 0 || !spec.ValidPath(argv[0]) {
+			return unrepresentable("exec_start_pre", "every command needs a program given by a clean absolute path")
+		}
+	}
+	switch s.KillMode {
+	case "", spec.KillControlGroup, spec.KillMixed, spec.KillProcess:
+	default:
+		return unrepresentable("kill_mode", "%q is not control-group, mixed or process", s.KillMode)
+	}
+	if s.StartLimitInterval < 0 || s.StartLimitBurst < 0 {
+		return unrepresentable("start_limit", "must not be negative")
+	}
+	for _, d := range s.Documentation {
+		if !plainURI(d) {
+			return unrepresentable("documentation", "%q is not one word of printable text", d)
+		}
+	}
+	for _, a := range s.Aliases {
+		if !spec.ValidName(a) {
+			return unrepresentable("alias", "%q is not a service name", a)
+		}
+	}
 	return nil
+}
+
+// umaskRE matches a umask as spec stores it.
+var umaskRE = regexp.MustCompile(`^0[0-7]{3}$`)
+
+// validPathIn is spec.ValidPath for a value of s: in a template service
+// the instance specifiers %i and %I stand for an instance name.
+func validPathIn(s *spec.Spec, p string) bool {
+	if s.IsTemplate() {
+		p = strings.NewReplacer("%i", "i", "%I", "i").Replace(p)
+	}
+	return spec.ValidPath(p)
 }
 
 func unrepresentable(field, format string, args ...any) error {

@@ -35,8 +35,8 @@
 // service loses only the host-administration ones; read-only /usr, /boot
 // and /etc; private /tmp and /dev; protected kernel tunables, modules,
 // logs, clock, hostname and cgroup tree; the @system-service system calls;
-// Unix, IPv4, IPv6 and netlink sockets only; and writable /var/lib/NAME,
-// /var/log/NAME and the pidfile's directory. That directory is the unit's
+// Unix, IPv4, IPv6 and netlink sockets only; and a writable pidfile
+// directory. That directory is the unit's
 // RuntimeDirectory= only when spec.Spec.RuntimeDirectory says it is the
 // service's own (/run/NAME or below it): systemd deletes a
 // RuntimeDirectory= when the service stops, so any other directory

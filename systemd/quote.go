@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/daemonctl/daemonctl/spec"
 )
 
 // Quoting follows systemd's own parsing of unit files (systemd.service(5),
@@ -41,8 +43,28 @@ const (
 	dollarDouble                    // the line undergoes $ substitution: write "$$"
 )
 
-// quoteWord returns s as a single word of a systemd word list.
-func quoteWord(s string, dollar dollarMode) string {
+// quoteWord returns s as a single word of a systemd word list, every "%"
+// escaped.
+func quoteWord(s string, dollar dollarMode) string { return quoter{}.word(s, dollar) }
+
+// quoter writes values for one unit. In a template unit (instance set) the
+// instance specifiers %i and %I are kept as specifiers, every other "%" is
+// escaped (see spec.HasInstanceSpecifier); otherwise every "%" is.
+type quoter struct {
+	instance bool
+}
+
+// newQuoter returns the quoter for the unit of s.
+func newQuoter(s *spec.Spec) quoter { return quoter{instance: s.IsTemplate()} }
+
+// specifierAt reports whether s[i:] starts with an instance specifier the
+// quoter keeps.
+func (q quoter) specifierAt(s string, i int) bool {
+	return q.instance && s[i] == '%' && i+1 < len(s) && (s[i+1] == 'i' || s[i+1] == 'I')
+}
+
+// word returns s as a single word of a systemd word list.
+func (q quoter) word(s string, dollar dollarMode) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !safeBare(r) }) < 0 {
 		return s
 	}
@@ -58,6 +80,10 @@ func quoteWord(s string, dollar dollarMode) string {
 			b.WriteString(`\"`)
 		case r == '\\':
 			b.WriteString(`\\`)
+		case q.specifierAt(s, i):
+			b.WriteString(s[i : i+2])
+			i += 2
+			continue
 		case r == '%':
 			b.WriteString("%%")
 		case r == '$' && dollar == dollarDouble:
@@ -85,23 +111,48 @@ func quoteWord(s string, dollar dollarMode) string {
 // The path is written with specifiers escaped only: the spec guarantees it
 // is an absolute path without quotes, spaces or control characters, which
 // is also all systemd accepts there.
-func execLine(path string, args []string) string {
+func execLine(path string, args []string) string { return quoter{}.exec(path, args) }
+
+// exec returns the value of an Exec*= line running argv[0] with the rest.
+func (q quoter) exec(path string, args []string) string {
 	var b strings.Builder
-	b.WriteString(strings.ReplaceAll(path, "%", "%%"))
+	b.WriteString(q.text(path))
 	for _, a := range args {
 		b.WriteByte(' ')
-		b.WriteString(quoteWord(a, dollarDouble))
+		b.WriteString(q.word(a, dollarDouble))
 	}
 	return b.String()
 }
 
 // envAssignment returns one NAME=VALUE word for Environment=.
-func envAssignment(name, value string) string {
-	return quoteWord(name+"="+value, dollarLiteral)
+func envAssignment(name, value string) string { return quoter{}.env(name, value) }
+
+// env returns one NAME=VALUE word for Environment=.
+func (q quoter) env(name, value string) string {
+	return q.word(name+"="+value, dollarLiteral)
 }
 
 // escapeSpecifiers doubles every "%" so that a free-text setting such as
 // Description= reads back verbatim.
-func escapeSpecifiers(s string) string {
-	return strings.ReplaceAll(s, "%", "%%")
+func escapeSpecifiers(s string) string { return quoter{}.text(s) }
+
+// text escapes the specifiers of a free-text or path value that is
+// written without quoting, keeping a template's %i and %I.
+func (q quoter) text(s string) string {
+	if !q.instance {
+		return strings.ReplaceAll(s, "%", "%%")
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case q.specifierAt(s, i):
+			b.WriteString(s[i : i+2])
+			i++
+		case s[i] == '%':
+			b.WriteString("%%")
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -88,21 +90,29 @@ func (g *Generator) Socket(w io.Writer, s *spec.Spec) error {
 	return g.render(w, socketTemplate, newSocketView(s))
 }
 
-// Files renders every unit s needs: "<name>.service" and, when s has
-// listen addresses, "<name>.socket", both mode 0644. Errors are those of
-// Service and Socket.
+// Files renders every unit the package of s needs, for each service of
+// s.All() in order: "<name>.service" and, when that service has listen
+// addresses, "<name>.socket", all mode 0644. A template service (name
+// ending in "@") gives "<name>@.service". Errors are those of Service and
+// Socket; no files are returned on error.
 func (g *Generator) Files(s *spec.Spec) ([]atomicfile.File, error) {
-	var svc bytes.Buffer
-	if err := g.Service(&svc, s); err != nil {
-		return nil, err
+	if s == nil {
+		return nil, checkSpec(s)
 	}
-	files := []atomicfile.File{{Name: s.Name + ".service", Mode: 0o644, Data: svc.Bytes()}}
-	if len(s.Listen) > 0 {
-		var sock bytes.Buffer
-		if err := g.Socket(&sock, s); err != nil {
+	var files []atomicfile.File
+	for _, svc := range s.All() {
+		var unit bytes.Buffer
+		if err := g.Service(&unit, svc); err != nil {
 			return nil, err
 		}
-		files = append(files, atomicfile.File{Name: s.Name + ".socket", Mode: 0o644, Data: sock.Bytes()})
+		files = append(files, atomicfile.File{Name: svc.Name + ".service", Mode: 0o644, Data: unit.Bytes()})
+		if len(svc.Listen) > 0 {
+			var sock bytes.Buffer
+			if err := g.Socket(&sock, svc); err != nil {
+				return nil, err
+			}
+			files = append(files, atomicfile.File{Name: svc.Name + ".socket", Mode: 0o644, Data: sock.Bytes()})
+		}
 	}
 	return files, nil
 }
@@ -133,6 +143,7 @@ func (g *Generator) render(w io.Writer, name string, view any) error {
 type serviceView struct {
 	Name               string
 	Description        string
+	Documentation      []string
 	After              []string
 	Wants              []string
 	Requires           []string
@@ -146,21 +157,20 @@ type serviceView struct {
 	WorkingDirectory   string
 	EnvironmentFile    string
 	Environment        []string
+	ExecStartPre       []string
 	ExecStart          string
-	ExecReload         string
+	ExecReload         []string
 	Restart            string
 	RestartSec         string
 	TimeoutStopSec     string
+	SendSIGKILL        string
+	KillMode           string
 	WatchdogSec        string
 	Limits             []limitView
-	RuntimeDirectory   string
-	// RuntimeDirectoryPreserve is "yes" when a socket unit keeps a Unix
-	// socket inside the runtime directory, which systemd would otherwise
-	// delete with the directory whenever the service stops.
-	RuntimeDirectoryPreserve string
-	Documentation            string
-	Socket                   string
-	Hardening                hardeningView
+	Directories        []directoryView
+	Socket             string
+	Aliases            []string
+	Hardening          hardeningView
 }
 
 // limitView is one Limit*= line.
@@ -169,52 +179,86 @@ type limitView struct {
 	Value     string
 }
 
-// hardeningView drives the sandboxing block of the service template.
-type hardeningView struct {
-	Level           string // off, default or strict
-	Default         bool   // level default or strict
-	Strict          bool   // level strict
-	NonRoot         bool   // the service runs as an account other than root
-	ProtectHome     string // "yes", or "read-only" when the service's paths are under /home, /root or /run/user
-	PrivateTmp      bool   // false when the service's paths are under /tmp or /var/tmp
-	StateDirectory  string
-	LogsDirectory   string
-	ReadWritePaths  []string // "-"-prefixed, so a missing directory is not an error
-	AddressFamilies string
-	// RootDeniedCapabilities are the capabilities a root service loses at
-	// level default: administration of the host, kernel, devices and
-	// other users' processes, none of which a network daemon needs.
-	RootDeniedCapabilities string
+// directoryView is one kind's <Kind>Directory= line and its mode.
+type directoryView struct {
+	Directive string // e.g. "RuntimeDirectory"
+	Names     string // space-separated, relative to the kind's base
+	Mode      string // four octal digits
+	// Preserve is "yes" when a socket unit keeps a Unix socket inside a
+	// runtime directory, which systemd would otherwise delete with the
+	// directory whenever the service stops.
+	Preserve string
 }
 
-// Settings the service unit always uses.
+// hardeningView is the sandboxing block of a .service: a comment and the
+// settings, in order. No Settings means no block.
+type hardeningView struct {
+	Level    string // off, default or strict
+	Settings []setting
+}
+
+// setting is one Directive=Value line.
+type setting struct {
+	Directive string
+	Value     string
+}
+
+// Settings the service unit uses unless the spec says otherwise.
 const (
 	startLimitBurst       = 5
 	minStartLimitInterval = time.Minute
+	defaultDirectoryMode  = 0o755
 )
+
+// rootDeniedCapabilities are the capabilities a root service loses at
+// level default: administration of the host, kernel, devices and other
+// users' processes, none of which a network daemon needs.
+var rootDeniedCapabilities = []string{
+	"CAP_AUDIT_CONTROL", "CAP_AUDIT_READ", "CAP_AUDIT_WRITE", "CAP_BLOCK_SUSPEND", "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE", "CAP_IPC_LOCK", "CAP_LEASE", "CAP_LINUX_IMMUTABLE",
+	"CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE", "CAP_MKNOD", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_PERFMON", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_MODULE", "CAP_SYS_NICE",
+	"CAP_SYS_PACCT", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+}
 
 func newServiceView(s *spec.Spec) (*serviceView, error) {
 	if err := checkSpec(s); err != nil {
 		return nil, err
 	}
+	q := newQuoter(s)
 	v := &serviceView{
 		Name:               s.Name,
-		Description:        escapeSpecifiers(s.Description),
-		After:              escapeAll(s.After),
-		Wants:              escapeAll(s.Wants),
-		Requires:           escapeAll(s.Requires),
+		Description:        q.text(s.Description),
+		After:              escapeAll(q, s.After),
+		Wants:              escapeAll(q, s.Wants),
+		Requires:           escapeAll(q, s.Requires),
 		StartLimitInterval: formatDuration(max(minStartLimitInterval, scaleDuration(s.RestartDelay, 10))),
 		StartLimitBurst:    startLimitBurst,
 		Type:               string(s.Type),
 		User:               s.User,
 		Group:              s.Group,
-		WorkingDirectory:   escapeSpecifiers(s.WorkingDirectory),
-		EnvironmentFile:    "-" + escapeSpecifiers(s.EnvironmentFile),
-		ExecStart:          execLine(s.Exec, s.Args),
-		ExecReload:         "/bin/kill -" + s.ReloadSignal + " $MAINPID",
+		WorkingDirectory:   q.text(s.WorkingDirectory),
+		EnvironmentFile:    "-" + q.text(s.EnvironmentFile),
+		ExecStart:          execStart(q, s),
 		Restart:            string(s.Restart),
 		RestartSec:         formatDuration(s.RestartDelay),
 		TimeoutStopSec:     formatDuration(s.StopTimeout),
+		SendSIGKILL:        "yes",
+		KillMode:           string(s.KillMode),
+		Documentation:      documentation(q, s),
+	}
+	if s.StartLimitInterval > 0 {
+		v.StartLimitInterval = formatDuration(s.StartLimitInterval)
+	}
+	if s.StartLimitBurst > 0 {
+		v.StartLimitBurst = s.StartLimitBurst
+	}
+	if s.StopTimeoutInfinite {
+		v.TimeoutStopSec = "infinity"
+	}
+	if !s.SendSIGKILL {
+		v.SendSIGKILL = "no"
 	}
 	if s.Type == spec.TypeNotify {
 		v.NotifyAccess = "main"
@@ -224,92 +268,343 @@ func newServiceView(s *spec.Spec) (*serviceView, error) {
 	}
 	pidfile := runPath(s.PIDFile)
 	if s.Type == spec.TypeForking {
-		v.PIDFile = escapeSpecifiers(pidfile)
+		v.PIDFile = q.text(pidfile)
 	}
-	// Only the service's own directory may be RuntimeDirectory=: systemd
-	// creates it, chowns it to User= and deletes it when the service
-	// stops, which would wreck a shared one such as /run/lock.
-	runDir := s.RuntimeDirectory()
-	if rel, ok := strings.CutPrefix(runDir, "/run/"); ok {
-		v.RuntimeDirectory = escapeSpecifiers(rel)
-		for _, l := range s.Listen {
-			if l.Network == spec.NetworkUnix && under(l.Path, runDir) {
-				v.RuntimeDirectoryPreserve = "yes"
-			}
-		}
+	for _, pre := range s.ExecStartPre {
+		v.ExecStartPre = append(v.ExecStartPre, q.exec(pre[0], pre[1:]))
 	}
-	v.Documentation = documentation(s.Package.Homepage)
+	switch s.Reload {
+	case spec.ReloadSignal, "": // "": a Spec built by hand before v2
+		v.ExecReload = append(slices.Clone(v.ExecStartPre), "/bin/kill -"+s.ReloadSignal+" $MAINPID")
+	case spec.ReloadCommand:
+		v.ExecReload = append(slices.Clone(v.ExecStartPre), q.exec(s.ExecReload[0], s.ExecReload[1:]))
+	}
 	for _, e := range s.Environment {
-		v.Environment = append(v.Environment, envAssignment(e.Name, e.Value))
+		v.Environment = append(v.Environment, q.env(e.Name, e.Value))
 	}
 	for _, l := range s.Limits {
 		v.Limits = append(v.Limits, limitView{Directive: l.Directive(), Value: l.Soft() + ":" + l.Hard()})
 	}
 	if len(s.Listen) > 0 {
-		v.Socket = s.Name + ".socket"
+		v.Socket = socketName(s)
 	}
+	for _, a := range s.Aliases {
+		v.Aliases = append(v.Aliases, a+".service")
+	}
+	// Only the service's own directory may be RuntimeDirectory=: systemd
+	// creates it, chowns it to User= and deletes it when the service
+	// stops, which would wreck a shared one such as /run/lock.
+	runDir := s.RuntimeDirectory()
+	v.Directories = directories(q, s, runDir)
 	v.Hardening = newHardeningView(s, path.Dir(pidfile), runDir != "")
 	return v, nil
 }
 
-// newHardeningView decides the sandbox details that depend on the spec.
+// execStart is the ExecStart= value: the program, its arguments, then
+// each args_from_env variable as an unquoted $NAME, which systemd splits
+// at white space into words (none when the variable is empty or unset).
+func execStart(q quoter, s *spec.Spec) string {
+	line := q.exec(s.Exec, s.Args)
+	for _, e := range s.ArgsFromEnv {
+		line += " $" + e.Name
+	}
+	return line
+}
+
+// socketName is the name of the service's socket unit as the service
+// refers to it: a template's instance refers to its own instance of the
+// socket template (%N is the unit name without its suffix).
+func socketName(s *spec.Spec) string {
+	if s.IsTemplate() {
+		return "%N.socket"
+	}
+	return s.Name + ".socket"
+}
+
+// directories returns the <Kind>Directory= lines: the spec's directories
+// by kind, with the pidfile's own runtime directory (runDir, "" when it is
+// not the service's own) first among the runtime ones. systemd has one
+// mode per kind: the spec's, else 0755.
+func directories(q quoter, s *spec.Spec, runDir string) []directoryView {
+	var out []directoryView
+	for _, kind := range spec.DirectoryKinds() {
+		var names []string
+		mode := fs.FileMode(defaultDirectoryMode)
+		if kind == spec.DirRuntime && runDir != "" {
+			names = append(names, strings.TrimPrefix(runDir, "/run/"))
+		}
+		for _, d := range s.Directories {
+			if d.Kind == kind {
+				mode = d.Mode
+				if !slices.Contains(names, d.Name) {
+					names = append(names, d.Name)
+				}
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		dv := directoryView{
+			Directive: directiveOf(kind) + "Directory",
+			Names:     strings.Join(escapeAll(q, names), " "),
+			Mode:      octalMode(mode),
+		}
+		if kind == spec.DirRuntime {
+			for _, l := range s.Listen {
+				for _, n := range names {
+					if l.Network == spec.NetworkUnix && under(l.Path, "/run/"+n) {
+						dv.Preserve = "yes"
+					}
+				}
+			}
+		}
+		out = append(out, dv)
+	}
+	return out
+}
+
+// directiveOf is the directive prefix of a kind ("State" for state).
+func directiveOf(k spec.DirectoryKind) string {
+	if k == "" {
+		return ""
+	}
+	return strings.ToUpper(string(k[:1])) + string(k[1:])
+}
+
+// octalMode writes the permission bits of m as four octal digits, with
+// the setuid, setgid and sticky bits whether m holds them as Go's mode
+// flags or as the raw 07000 bits.
+func octalMode(m fs.FileMode) string {
+	bits := uint32(m) & 0o7777
+	if m&fs.ModeSetuid != 0 {
+		bits |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		bits |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		bits |= 0o1000
+	}
+	return fmt.Sprintf("%04o", bits)
+}
+
+// newHardeningView decides the sandboxing block: the level's settings
+// (levelSettings), then the spec's capabilities, umask and
+// hardening_overrides, each replacing the level's lines of its directive
+// where they stand (or added at the end), then the spec's path lists.
 // pidDir is the pidfile's directory; ownRunDir says it is the service's
 // RuntimeDirectory=, which systemd makes writable itself.
 func newHardeningView(s *spec.Spec, pidDir string, ownRunDir bool) hardeningView {
-	h := hardeningView{
-		Level:           string(s.Hardening),
-		Default:         s.Hardening == spec.HardeningDefault || s.Hardening == spec.HardeningStrict,
-		Strict:          s.Hardening == spec.HardeningStrict,
-		NonRoot:         s.User != "" && s.User != "root",
-		ProtectHome:     "yes",
-		PrivateTmp:      true,
-		StateDirectory:  s.Name,
-		LogsDirectory:   s.Name,
-		AddressFamilies: "AF_UNIX AF_INET AF_INET6",
-		RootDeniedCapabilities: strings.Join([]string{
-			"CAP_AUDIT_CONTROL", "CAP_AUDIT_READ", "CAP_AUDIT_WRITE", "CAP_BLOCK_SUSPEND", "CAP_BPF",
-			"CAP_CHECKPOINT_RESTORE", "CAP_IPC_LOCK", "CAP_LEASE", "CAP_LINUX_IMMUTABLE",
-			"CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE", "CAP_MKNOD", "CAP_NET_ADMIN", "CAP_NET_RAW",
-			"CAP_PERFMON", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_MODULE", "CAP_SYS_NICE",
-			"CAP_SYS_PACCT", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-			"CAP_SYS_TTY_CONFIG", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-		}, " "),
+	q := newQuoter(s)
+	b := &settings{list: levelSettings(s, pidDir, ownRunDir)}
+	if s.CapabilityBoundingSet != nil {
+		b.set("CapabilityBoundingSet", "NoNewPrivileges", strings.Join(s.CapabilityBoundingSet, " "))
 	}
-	paths := []string{s.Exec, s.WorkingDirectory, s.PIDFile, s.EnvironmentFile}
-	for _, p := range paths {
+	if ambient := s.AmbientCapabilities; ambient != nil {
+		if s.CapabilityBoundingSet == nil && len(ambient) > 0 {
+			// The level's bounding set must not drop what the spec
+			// asks to keep: an ambient capability needs to be in it.
+			b.widenBoundingSet(ambient)
+		}
+		b.set("AmbientCapabilities", "CapabilityBoundingSet", strings.Join(ambient, " "))
+		if len(ambient) > 0 {
+			// In a user namespace of its own a capability is no good
+			// on the host's resources (ports, files): the level's
+			// PrivateUsers= would make the spec's ambient set void.
+			b.set("PrivateUsers", "")
+		}
+	}
+	if s.UMask != "" {
+		b.set("UMask", "", s.UMask)
+	}
+	var order []string
+	values := map[string][]string{}
+	for _, o := range s.HardeningOverrides {
+		if _, seen := values[o.Directive]; !seen {
+			order = append(order, o.Directive)
+			values[o.Directive] = []string{}
+		}
+		if o.Value != "" {
+			values[o.Directive] = append(values[o.Directive], q.text(o.Value))
+		}
+	}
+	for _, d := range order {
+		b.set(d, "", values[d]...)
+	}
+	for _, p := range []struct {
+		directive string
+		paths     []string
+	}{{"ReadWritePaths", s.ReadWritePaths}, {"ReadOnlyPaths", s.ReadOnlyPaths}, {"InaccessiblePaths", s.InaccessiblePaths}} {
+		for _, path := range p.paths {
+			b.list = append(b.list, setting{p.directive, q.text(path)})
+		}
+	}
+	return hardeningView{Level: string(s.Hardening), Settings: b.list}
+}
+
+// levelSettings are the settings of the spec's hardening level, in the
+// order the unit writes them; none for level off.
+func levelSettings(s *spec.Spec, pidDir string, ownRunDir bool) []setting {
+	strict := s.Hardening == spec.HardeningStrict
+	if s.Hardening != spec.HardeningDefault && !strict {
+		return nil
+	}
+	nonRoot := s.User != "" && s.User != "root"
+	list := []setting{{"NoNewPrivileges", "yes"}}
+	switch {
+	case nonRoot:
+		list = append(list, setting{"CapabilityBoundingSet", ""}, setting{"AmbientCapabilities", ""})
+	case strict:
+		list = append(list, setting{"CapabilityBoundingSet", "CAP_NET_BIND_SERVICE"})
+	default:
+		list = append(list, setting{"CapabilityBoundingSet", "~" + strings.Join(rootDeniedCapabilities, " ")})
+	}
+	protectSystem := "full"
+	if strict {
+		protectSystem = "strict"
+	}
+	protectHome, privateTmp := "yes", true
+	for _, p := range []string{s.Exec, s.WorkingDirectory, s.PIDFile, s.EnvironmentFile} {
 		if under(p, "/home", "/root", "/run/user") {
-			h.ProtectHome = "read-only"
+			protectHome = "read-only"
 		}
 		if under(p, "/tmp", "/var/tmp") {
-			h.PrivateTmp = false
+			privateTmp = false
 		}
 	}
-	if !h.Strict {
-		// Listing interfaces (getifaddrs, Go's net.Interfaces) needs
-		// netlink; only strict assumes the daemon never does.
-		h.AddressFamilies += " AF_NETLINK"
+	list = append(list, setting{"ProtectSystem", protectSystem}, setting{"ProtectHome", protectHome})
+	if privateTmp {
+		list = append(list, setting{"PrivateTmp", "yes"})
 	}
+	// Listing interfaces (getifaddrs, Go's net.Interfaces) needs netlink;
+	// only strict assumes the daemon never does.
+	families := "AF_UNIX AF_INET AF_INET6 AF_NETLINK"
+	if strict {
+		families = "AF_UNIX AF_INET AF_INET6"
+	}
+	list = append(list,
+		setting{"PrivateDevices", "yes"},
+		setting{"DevicePolicy", "closed"},
+		setting{"ProtectKernelTunables", "yes"},
+		setting{"ProtectKernelModules", "yes"},
+		setting{"ProtectKernelLogs", "yes"},
+		setting{"ProtectControlGroups", "yes"},
+		setting{"ProtectClock", "yes"},
+		setting{"ProtectHostname", "yes"},
+		setting{"RestrictSUIDSGID", "yes"},
+		setting{"RestrictRealtime", "yes"},
+		setting{"RestrictNamespaces", "yes"},
+		setting{"LockPersonality", "yes"},
+		setting{"SystemCallArchitectures", "native"},
+		setting{"SystemCallFilter", "@system-service"},
+		setting{"SystemCallErrorNumber", "EPERM"},
+		setting{"RestrictAddressFamilies", families},
+	)
 	if !ownRunDir && pidDir != "/run" {
-		h.ReadWritePaths = append(h.ReadWritePaths, "-"+escapeSpecifiers(pidDir))
+		// "-": a missing directory is not an error.
+		list = append(list, setting{"ReadWritePaths", "-" + newQuoter(s).text(pidDir)})
 	}
-	return h
+	if strict {
+		list = append(list, setting{"ProtectProc", "invisible"}, setting{"ProcSubset", "pid"})
+		if nonRoot {
+			list = append(list, setting{"PrivateUsers", "yes"})
+		}
+		list = append(list,
+			setting{"MemoryDenyWriteExecute", "yes"},
+			setting{"SystemCallFilter", "~@privileged @resources"},
+			setting{"KeyringMode", "private"},
+			setting{"RemoveIPC", "yes"},
+			setting{"PrivateIPC", "yes"},
+			setting{"PrivateMounts", "yes"},
+			setting{"UMask", "0077"},
+		)
+	}
+	return list
+}
+
+// settings is a sandboxing block being assembled.
+type settings struct {
+	list []setting
+}
+
+// set makes values the directive's lines: they replace every line of the
+// directive, standing where its first line stood; without such a line
+// they follow the last line of directive after (or end the block when
+// there is none). No values removes the directive.
+func (b *settings) set(directive, after string, values ...string) {
+	at := -1
+	kept := b.list[:0:0]
+	for _, st := range b.list {
+		if st.Directive == directive {
+			if at < 0 {
+				at = len(kept)
+			}
+			continue
+		}
+		kept = append(kept, st)
+	}
+	if at < 0 {
+		at = len(kept)
+		if after != "" {
+			for i, st := range kept {
+				if st.Directive == after {
+					at = i + 1
+				}
+			}
+		}
+	}
+	add := make([]setting, 0, len(values))
+	for _, v := range values {
+		add = append(add, setting{directive, v})
+	}
+	b.list = slices.Insert(kept, at, add...)
+}
+
+// widenBoundingSet lets the level's CapabilityBoundingSet= keep caps: a
+// list gains them, a "~" deny list loses them.
+func (b *settings) widenBoundingSet(caps []string) {
+	for i, st := range b.list {
+		if st.Directive != "CapabilityBoundingSet" {
+			continue
+		}
+		deny, isDeny := strings.CutPrefix(st.Value, "~")
+		words := strings.Fields(deny)
+		if isDeny {
+			words = slices.DeleteFunc(words, func(c string) bool { return slices.Contains(caps, c) })
+			b.list[i].Value = "~" + strings.Join(words, " ")
+			continue
+		}
+		for _, c := range caps {
+			if !slices.Contains(words, c) {
+				words = append(words, c)
+			}
+		}
+		b.list[i].Value = strings.Join(words, " ")
+	}
 }
 
 // socketView is what systemd-socket.tmpl renders.
 type socketView struct {
 	Name          string
 	Description   string
-	Documentation string
+	Documentation []string
 	Listen        []string
 	SocketUser    string // owner of unix sockets; empty for root
 	SocketGroup   string
 	SocketMode    string // mode of unix sockets; empty when there are none
+	// Service is the unit the socket activates; empty for a template,
+	// whose instances activate the service instance of the same name.
+	Service string
 }
 
 func newSocketView(s *spec.Spec) *socketView {
-	v := &socketView{Name: s.Name, Description: escapeSpecifiers(s.Description), Documentation: documentation(s.Package.Homepage)}
+	q := newQuoter(s)
+	v := &socketView{Name: s.Name, Description: q.text(s.Description), Documentation: documentation(q, s)}
+	if !s.IsTemplate() {
+		v.Service = s.Name + ".service"
+	}
 	for _, l := range s.Listen {
-		v.Listen = append(v.Listen, escapeSpecifiers(l.BindStream()))
+		v.Listen = append(v.Listen, q.text(l.BindStream()))
 		if l.Network == spec.NetworkUnix {
 			v.SocketMode = "0660"
 			v.SocketUser, v.SocketGroup = s.User, s.Group
@@ -318,15 +613,25 @@ func newSocketView(s *spec.Spec) *socketView {
 	return v
 }
 
-// documentation returns the homepage for Documentation=, or "" when there
-// is none or it holds characters systemd's word splitting would change.
-func documentation(url string) string {
-	if url == "" || strings.ContainsFunc(url, func(r rune) bool {
-		return !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'\`, r)
-	}) {
-		return ""
+// documentation returns the Documentation= values: the spec's list, or
+// when it has none (nil) the homepage, unless the homepage holds
+// characters systemd's word splitting would change.
+func documentation(q quoter, s *spec.Spec) []string {
+	if s.Documentation != nil {
+		return escapeAll(q, s.Documentation)
 	}
-	return escapeSpecifiers(url)
+	if url := s.Package.Homepage; url != "" && plainURI(url) {
+		return []string{q.text(url)}
+	}
+	return nil
+}
+
+// plainURI reports whether u is one word of printable text without
+// quotes or backslashes, which Documentation= takes verbatim.
+func plainURI(u string) bool {
+	return u != "" && !strings.ContainsFunc(u, func(r rune) bool {
+		return !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'\`, r)
+	})
 }
 
 // runPath maps the legacy /var/run prefix to /run, as systemd does itself
@@ -348,10 +653,10 @@ func under(p string, dirs ...string) bool {
 	return false
 }
 
-func escapeAll(list []string) []string {
+func escapeAll(q quoter, list []string) []string {
 	out := make([]string, 0, len(list))
 	for _, s := range list {
-		out = append(out, escapeSpecifiers(s))
+		out = append(out, q.text(s))
 	}
 	return out
 }
