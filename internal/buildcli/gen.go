@@ -11,9 +11,8 @@ import (
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
 	"github.com/daemonctl/daemonctl/internal/cli"
+	"github.com/daemonctl/daemonctl/internal/lint"
 	"github.com/daemonctl/daemonctl/spec"
-	"github.com/daemonctl/daemonctl/systemd"
-	"github.com/daemonctl/daemonctl/sysv"
 )
 
 // specFlags selects a spec: a file (-f) or a few flags for a spec-less service.
@@ -71,21 +70,6 @@ type genOptions struct {
 	service string // the service printed to stdout; "" means the spec's first
 }
 
-// renderer produces the files of one generator.
-type renderer func(*spec.Spec) ([]atomicfile.File, error)
-
-func renderers() (map[string]renderer, error) {
-	units, err := systemd.New()
-	if err != nil {
-		return nil, err
-	}
-	scripts, err := sysv.New()
-	if err != nil {
-		return nil, err
-	}
-	return map[string]renderer{"systemd": units.Files, "sysv": scripts.Files}, nil
-}
-
 func newGenCmd(stdio cli.Stdio) *cobra.Command {
 	gen := &cobra.Command{
 		Use:   "gen",
@@ -128,43 +112,37 @@ func runGen(opts *genOptions, stdio cli.Stdio) error {
 	if err != nil {
 		return err
 	}
-	gens, err := renderers()
-	if err != nil {
-		return err
+	target := lint.Systemd
+	if opts.target == "sysv" {
+		target = lint.SysV
 	}
-	render := gens[opts.target]
-	if opts.outDir != "" {
-		if opts.service != "" {
-			return &cli.UsageError{Err: errors.New("--service selects what is printed; -o writes every service")}
-		}
-		var files []atomicfile.File
-		for _, svc := range s.All() {
-			if opts.target == "sysv" && svc.IsTemplate() {
-				continue // a template service has no init script
-			}
-			f, err := render(svc)
-			if err != nil {
-				return err
-			}
-			files = append(files, f...)
-		}
-		if len(files) == 0 {
-			return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen %s: every service of the spec is a template service, which has no init script", opts.target)}
-		}
-		return atomicfile.WriteAll(opts.outDir, files)
+	if opts.outDir != "" && opts.service != "" {
+		return &cli.UsageError{Err: errors.New("--service selects what is printed; -o writes every service")}
 	}
 	svc, err := pickService(s, opts.service)
 	if err != nil {
 		return err
 	}
-	if opts.target == "sysv" && svc.IsTemplate() {
+	if opts.outDir == "" && target == lint.SysV && svc.IsTemplate() {
 		return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen sysv: %s is a template service: it has no init script (systemd starts its instances as %sINSTANCE)", svc.Name, svc.Name)}
 	}
-	files, err := render(svc)
+	services, err := lint.Render(s, target)
 	if err != nil {
 		return err
 	}
-	return printFiles(stdio.Out, files)
+	if opts.outDir != "" {
+		files := lint.Files(services)
+		if len(files) == 0 {
+			return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen %s: every service of the spec is a template service, which has no init script", opts.target)}
+		}
+		return atomicfile.WriteAll(opts.outDir, files)
+	}
+	for _, sv := range services {
+		if sv.Spec == svc {
+			return printFiles(stdio.Out, lint.Files([]lint.Service{sv}))
+		}
+	}
+	return fmt.Errorf("gen %s: service %s was not rendered", opts.target, svc.Name)
 }
 
 // pickService returns the service of s named name, or s itself when name

@@ -55,7 +55,7 @@ func runLint(ctx context.Context, opts *lintOptions, stdio cli.Stdio) error {
 	if err != nil {
 		return err
 	}
-	services, err := lint.Render(s)
+	services, err := lint.Render(s, lint.Systemd|lint.SysV)
 	if err != nil {
 		return err
 	}

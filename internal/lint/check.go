@@ -66,14 +66,7 @@ func Check(ctx context.Context, root *spec.Spec, services []Service, tools Tools
 		return nil, fmt.Errorf("lint: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	var files []atomicfile.File
-	for _, sv := range services {
-		files = append(files, sv.Units...)
-		if sv.Script != nil {
-			files = append(files, *sv.Script)
-		}
-	}
-	if err := atomicfile.WriteAll(dir, files); err != nil {
+	if err := atomicfile.WriteAll(dir, Files(services)); err != nil {
 		return nil, fmt.Errorf("lint: %w", err)
 	}
 	r := &Result{}

@@ -10,7 +10,7 @@
 // Render) and runs checkers through a Tools value; it never writes outside
 // the temporary directory Check makes.
 //
-//	services, err := lint.Render(s)
+//	services, err := lint.Render(s, lint.Systemd|lint.SysV)
 //	result, err := lint.Check(ctx, s, services, lint.SystemTools())
 //	for _, f := range result.Findings {
 //		fmt.Println(f)

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
 	"github.com/daemonctl/daemonctl/spec"
@@ -56,35 +57,107 @@ type Service struct {
 	Script *atomicfile.File
 }
 
-// Render renders every service of s (s.All()): the systemd units of each
-// and the init script of each service that is not a template. Errors are
-// the generators' own, wrapped with the service's name.
-func Render(s *spec.Spec) ([]Service, error) {
-	units, err := systemd.New()
-	if err != nil {
-		return nil, err
-	}
-	scripts, err := sysv.New()
-	if err != nil {
-		return nil, err
-	}
-	var out []Service
+// Target selects the files Render renders.
+type Target int
+
+// The targets; combine them with |.
+const (
+	Systemd Target = 1 << iota // the systemd units
+	SysV                       // the init scripts
+)
+
+// Render renders every service of s (s.All()): with Systemd the units of
+// each, with SysV the init script of each service that is not a template.
+// Errors are the generators' own.
+func Render(s *spec.Spec, targets Target) ([]Service, error) {
+	services := make([]Service, len(s.All()))
 	for i, svc := range s.All() {
-		files, err := units.Files(svc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", svc.Name, err)
-		}
-		r := Service{Spec: svc, Index: i, Units: files}
-		if !svc.IsTemplate() {
-			files, err := scripts.Files(svc)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", svc.Name, err)
-			}
-			r.Script = &files[0]
-		}
-		out = append(out, r)
+		services[i] = Service{Spec: svc, Index: i}
 	}
-	return out, nil
+	if targets&Systemd != 0 {
+		units, err := systemd.New()
+		if err != nil {
+			return nil, err
+		}
+		if err := split(s, services, units.Files, false); err != nil {
+			return nil, err
+		}
+	}
+	if targets&SysV != 0 {
+		scripts, err := sysv.New()
+		if err != nil {
+			return nil, err
+		}
+		if err := split(s, services, scripts.Files, true); err != nil {
+			return nil, err
+		}
+	}
+	return services, nil
+}
+
+// split gives each service the files render makes for it. render may
+// render only the spec it is given or every service of its package (as
+// systemd.Generator.Files does): it runs on the whole spec first, then on
+// each service whose files were not among those. noTemplates leaves
+// template services out (no init script).
+func split(s *spec.Spec, services []Service, render func(*spec.Spec) ([]atomicfile.File, error), noTemplates bool) error {
+	var all []atomicfile.File
+	if !noTemplates || !s.IsTemplate() {
+		files, err := render(s)
+		if err != nil {
+			return err
+		}
+		all = files
+	}
+	for i := range services {
+		svc := services[i].Spec
+		if noTemplates && svc.IsTemplate() {
+			continue
+		}
+		mine := filesOf(svc, all)
+		if len(mine) == 0 {
+			files, err := render(svc)
+			if err != nil {
+				return err
+			}
+			mine = filesOf(svc, files)
+		}
+		if len(mine) == 0 {
+			return fmt.Errorf("lint: no file rendered for service %s", svc.Name)
+		}
+		for _, f := range mine {
+			if strings.HasSuffix(f.Name, ".service") || strings.HasSuffix(f.Name, ".socket") {
+				services[i].Units = append(services[i].Units, f)
+			} else {
+				services[i].Script = &f
+			}
+		}
+	}
+	return nil
+}
+
+// filesOf picks the files of svc: NAME, NAME.service, NAME.socket.
+func filesOf(svc *spec.Spec, files []atomicfile.File) []atomicfile.File {
+	var out []atomicfile.File
+	for _, f := range files {
+		if f.Name == svc.Name || f.Name == svc.Name+".service" || f.Name == svc.Name+".socket" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Files returns the rendered files of every service, units then script
+// for each service in turn: what gen -o writes.
+func Files(services []Service) []atomicfile.File {
+	var out []atomicfile.File
+	for _, sv := range services {
+		out = append(out, sv.Units...)
+		if sv.Script != nil {
+			out = append(out, *sv.Script)
+		}
+	}
+	return out
 }
 
 // Field returns the path of key in the spec file for this service: key
