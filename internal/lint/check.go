@@ -171,7 +171,7 @@ func (c *checker) verify(sv Service) {
 			case strings.Contains(line, sv.Spec.Exec) && strings.Contains(line, "No such file or directory"):
 				missingExec = true
 			case strings.Contains(line, u.Name) || strings.Contains(line, path):
-				findings = append(findings, line)
+				findings = append(findings, strings.ReplaceAll(line, c.dir+"/", ""))
 			}
 		}
 		if err != nil && len(findings) == 0 && !missingExec {
@@ -199,7 +199,7 @@ func (c *checker) script(sv Service) {
 			lines = []string{err.Error()}
 		}
 		for _, l := range lines {
-			c.result.Findings = append(c.result.Findings, sv.finding(c.root, "name", SeverityError, "%s %s: %s", tool, sv.Script.Name, untab(strings.TrimPrefix(l, path+":"))))
+			c.result.Findings = append(c.result.Findings, sv.finding(c.root, "name", SeverityError, "%s %s: %s", tool, sv.Script.Name, untab(strings.ReplaceAll(l, c.dir+"/", ""))))
 		}
 	}
 	if c.installed("shellcheck", "the init scripts were not checked by it") {

@@ -1,0 +1,198 @@
+package lint
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/daemonctl/daemonctl/spec"
+)
+
+// load writes yaml to a spec file under t.TempDir() and loads it; patch,
+// when given, sets what the spec file cannot say yet.
+func load(t *testing.T, yaml string, patch func(*spec.Spec)) *spec.Spec {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "d.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if patch != nil {
+		patch(s)
+		if err := s.Validate(); err != nil {
+			t.Fatalf("patched spec: %v", err)
+		}
+	}
+	return s
+}
+
+// lintLines runs the whole judgement with the tools installed here and
+// returns the findings without the spec file's directory.
+func lintLines(t *testing.T, s *spec.Spec) []string {
+	t.Helper()
+	services, err := Render(s, Systemd|SysV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Check(context.Background(), s, services, SystemTools())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, f := range r.Findings {
+		lines = append(lines, strings.TrimPrefix(f.String(), filepath.Dir(s.Source)+"/"))
+	}
+	return lines
+}
+
+func TestFindings(t *testing.T) {
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	const base = "name: app\nexec: /bin/sleep\nargs: [\"1000\"]\n"
+	cases := []struct {
+		name  string
+		yaml  string
+		patch func(*spec.Spec)
+		want  []string // each a prefix of one finding line
+		never []string // no finding line contains these
+	}{
+		{name: "an old spec gets its score and nothing else",
+			yaml:  base,
+			want:  []string{"d.yaml: hardening: note: systemd-analyze security: "},
+			never: []string{"warning", "error", "ProcSubset"}},
+		{name: "strict: score on the hardening line, /proc notes, no sandbox in the init script",
+			yaml: base + "user: app\nhardening: strict\n",
+			want: []string{
+				"d.yaml:5: hardening: note: systemd-analyze security: ",
+				"d.yaml:5: hardening: note: ProcSubset=pid hides everything in /proc",
+				"d.yaml:5: hardening: note: ProtectProc=invisible hides other users' processes",
+				"d.yaml:5: hardening: warning: no SysV equivalent: the init script starts the program without systemd's sandbox (hardening: strict)",
+			}},
+		{name: "hardening off written: no SysV warning",
+			yaml:  base + "hardening: off\n",
+			never: []string{"warning", "ProcSubset"}},
+		{name: "strict allows the families of unix and tcp listen addresses",
+			yaml:  base + "hardening: strict\nlisten: [\"tcp::8080\", \"unix:/run/app/s\"]\n",
+			never: []string{"RestrictAddressFamilies="}},
+		{name: "an override leaving out AF_INET breaks an IPv4 listen address",
+			yaml: base + "listen: [\"tcp:127.0.0.1:8080\", \"tcp:[::1]:8080\", \"unix:/run/app/s\"]\n",
+			patch: func(s *spec.Spec) {
+				s.HardeningOverrides = []spec.Override{{Directive: "RestrictAddressFamilies", Value: "AF_UNIX AF_INET6"}}
+			},
+			want: []string{"d.yaml:4: listen[0]: warning: tcp:127.0.0.1:8080 needs AF_INET, which RestrictAddressFamilies=AF_UNIX AF_INET6 leaves out (hardening_overrides.restrict_address_families)"},
+			never: []string{"listen[1]", "listen[2]"}},
+		{name: "a deny list counts too",
+			yaml: base + "listen: [\"unix:/run/app/s\"]\n",
+			patch: func(s *spec.Spec) {
+				s.HardeningOverrides = []spec.Override{{Directive: "RestrictAddressFamilies", Value: "~AF_UNIX"}}
+			},
+			want: []string{"d.yaml:4: listen[0]: warning: unix:/run/app/s needs AF_UNIX, which RestrictAddressFamilies=~AF_UNIX leaves out"}},
+		{name: "a log file under /var/log is read-only under strict",
+			yaml: base + "user: app\nhardening: strict\n",
+			patch: func(s *spec.Spec) {
+				s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/app/*.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 12, Mode: 0o640}
+			},
+			want: []string{"d.yaml: logrotate.files[0]: warning: the log file /var/log/app/*.log (/var/log/app) is read-only in the sandbox (ProtectSystem=strict)"}},
+		{name: "a log file in the logs directory is writable",
+			yaml: base + "user: app\nhardening: strict\n",
+			patch: func(s *spec.Spec) {
+				s.Directories = []spec.Directory{{Kind: spec.DirLogs, Name: "app", Mode: 0o755}}
+				s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/app/*.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 12, Mode: 0o640}
+			},
+			never: []string{"logrotate"}},
+		{name: "a log file in read_write_paths is writable, and read_write_paths has no SysV meaning",
+			yaml: base + "user: app\nhardening: strict\n",
+			patch: func(s *spec.Spec) {
+				s.ReadWritePaths = []string{"/var/log/app"}
+				s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/app/app.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 12, Mode: 0o640}
+			},
+			want:  []string{"d.yaml: read_write_paths: warning: no SysV equivalent: the init script has no sandbox"},
+			never: []string{"logrotate"}},
+		{name: "default hardening leaves /var/log writable",
+			yaml: base + "user: app\n",
+			patch: func(s *spec.Spec) {
+				s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/app/app.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 12, Mode: 0o640}
+			},
+			never: []string{"logrotate"}},
+		{name: "a read-only path over the logs hides nothing from the rule: deeper wins",
+			yaml: base + "user: app\n",
+			patch: func(s *spec.Spec) {
+				s.ReadOnlyPaths = []string{"/var/log"}
+				s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/app/app.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 12, Mode: 0o640}
+			},
+			want: []string{"d.yaml: logrotate.files[0]: warning: the log file /var/log/app/app.log (/var/log/app) is read-only in the sandbox (ReadOnlyPaths=/var/log)"}},
+		{name: "port 80 as app without the capability",
+			yaml: base + "user: app\nlisten: [\"tcp::80\", \"tcp::8080\"]\n",
+			want:  []string{"d.yaml:5: listen[0]: warning: port 80 is below 1024 and user app has no CAP_NET_BIND_SERVICE"},
+			never: []string{"listen[1]"}},
+		{name: "port 80 as app with the ambient capability",
+			yaml: base + "user: app\nlisten: [\"tcp::80\"]\n",
+			patch: func(s *spec.Spec) { s.AmbientCapabilities = []string{"CAP_NET_BIND_SERVICE"} },
+			never: []string{"below 1024"}},
+		{name: "port 80 as root: fine at every level",
+			yaml:  base + "hardening: strict\nlisten: [\"tcp::80\"]\n",
+			never: []string{"below 1024"}},
+		{name: "port 80 as root with an empty bounding set",
+			yaml:  base + "listen: [\"tcp::80\"]\n",
+			patch: func(s *spec.Spec) { s.CapabilityBoundingSet = []string{} },
+			want:  []string{"d.yaml:4: listen[0]: warning: port 80 is below 1024 and the capability bounding set leaves out CAP_NET_BIND_SERVICE"}},
+		{name: "an override restores /proc and moves the note's line",
+			yaml: base + "user: app\nhardening: strict\n",
+			patch: func(s *spec.Spec) {
+				s.HardeningOverrides = []spec.Override{{Directive: "ProcSubset", Value: "all"}}
+			},
+			want:  []string{"d.yaml: hardening_overrides: warning: no SysV equivalent: the init script has no sandbox to adjust"},
+			never: []string{"ProcSubset=pid"}},
+		{name: "an override that sets ProcSubset=pid is named",
+			yaml: base,
+			patch: func(s *spec.Spec) {
+				s.HardeningOverrides = []spec.Override{{Directive: "ProcSubset", Value: "pid"}}
+			},
+			want: []string{"d.yaml: hardening_overrides.proc_subset: note: ProcSubset=pid hides"}},
+		{name: "start limits have no SysV meaning",
+			yaml: base,
+			patch: func(s *spec.Spec) {
+				s.StartLimitBurst = 20
+				s.StartLimitInterval = 300e9
+			},
+			want: []string{
+				"d.yaml: start_limit_interval_sec: warning: no SysV equivalent:",
+				"d.yaml: start_limit_burst: warning: no SysV equivalent:",
+			}},
+		{name: "a template service has no init script",
+			yaml: "name: app@\nexec: /bin/sleep\nargs: [\"%i\"]\n",
+			want: []string{
+				"d.yaml:1: name: note: template service: no init script",
+				"d.yaml: hardening: note: systemd-analyze security: ",
+			},
+			never: []string{"error", "shellcheck"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			lines := lintLines(t, load(t, c.yaml, c.patch))
+			for _, w := range c.want {
+				if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
+					t.Errorf("no finding starts with %q:\n%s", w, strings.Join(lines, "\n"))
+				}
+			}
+			for _, n := range c.never {
+				if slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, n) }) {
+					t.Errorf("a finding contains %q:\n%s", n, strings.Join(lines, "\n"))
+				}
+			}
+			for _, l := range lines {
+				if strings.Contains(l, ": error: ") {
+					t.Errorf("error finding on a valid spec: %s", l)
+				}
+			}
+		})
+	}
+}
