@@ -87,7 +87,7 @@ func TestFindings(t *testing.T) {
 			patch: func(s *spec.Spec) {
 				s.HardeningOverrides = []spec.Override{{Directive: "RestrictAddressFamilies", Value: "AF_UNIX AF_INET6"}}
 			},
-			want: []string{"d.yaml:4: listen[0]: warning: tcp:127.0.0.1:8080 needs AF_INET, which RestrictAddressFamilies=AF_UNIX AF_INET6 leaves out (hardening_overrides.restrict_address_families)"},
+			want:  []string{"d.yaml:4: listen[0]: warning: tcp:127.0.0.1:8080 needs AF_INET, which RestrictAddressFamilies=AF_UNIX AF_INET6 leaves out (hardening_overrides.restrict_address_families)"},
 			never: []string{"listen[1]", "listen[2]"}},
 		{name: "a deny list counts too",
 			yaml: base + "listen: [\"unix:/run/app/s\"]\n",
@@ -130,11 +130,11 @@ func TestFindings(t *testing.T) {
 			},
 			want: []string{"d.yaml: logrotate.files[0]: warning: the log file /var/log/app/app.log (/var/log/app) is read-only in the sandbox (ReadOnlyPaths=/var/log)"}},
 		{name: "port 80 as app without the capability",
-			yaml: base + "user: app\nlisten: [\"tcp::80\", \"tcp::8080\"]\n",
+			yaml:  base + "user: app\nlisten: [\"tcp::80\", \"tcp::8080\"]\n",
 			want:  []string{"d.yaml:5: listen[0]: warning: port 80 is below 1024 and user app has no CAP_NET_BIND_SERVICE"},
 			never: []string{"listen[1]"}},
 		{name: "port 80 as app with the ambient capability",
-			yaml: base + "user: app\nlisten: [\"tcp::80\"]\n",
+			yaml:  base + "user: app\nlisten: [\"tcp::80\"]\n",
 			patch: func(s *spec.Spec) { s.AmbientCapabilities = []string{"CAP_NET_BIND_SERVICE"} },
 			never: []string{"below 1024"}},
 		{name: "port 80 as root: fine at every level",
