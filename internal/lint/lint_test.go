@@ -196,3 +196,48 @@ func TestFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestSeveralServices: every service of the package is judged; a further
+// service's findings name its services[N] field, and its unit is scored.
+func TestSeveralServices(t *testing.T) {
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	extra := load(t, "name: web\nexec: /bin/sleep\nuser: app\nlisten: [\"tcp::80\"]\n", nil)
+	tmpl := load(t, "name: web@\nexec: /bin/sleep\nargs: [\"%i\"]\n", nil)
+	s := load(t, "name: app\nexec: /bin/sleep\n", func(s *spec.Spec) {
+		for _, e := range []*spec.Spec{extra, tmpl} {
+			e.Package = spec.Package{}
+			s.Extra = append(s.Extra, e)
+		}
+	})
+	services, err := Render(s, Systemd|SysV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sv := range services {
+		for _, f := range sv.Units {
+			names = append(names, f.Name)
+		}
+		if sv.Script != nil {
+			names = append(names, sv.Script.Name)
+		}
+	}
+	if want := []string{"app.service", "app", "web.service", "web.socket", "web", "web@.service"}; !slices.Equal(names, want) {
+		t.Errorf("rendered %q, want %q", names, want)
+	}
+	lines := strings.Join(lintLines(t, s), "\n")
+	for _, want := range []string{
+		": hardening: note: systemd-analyze security: ",
+		"services[0].hardening: note: systemd-analyze security: ",
+		" (web.service)",
+		"services[0].listen[0]: warning: port 80 is below 1024 and user app has no CAP_NET_BIND_SERVICE",
+		"services[1].name: note: template service: no init script",
+		" (web@.service)",
+	} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("no finding contains %q:\n%s", want, lines)
+		}
+	}
+}
