@@ -239,20 +239,28 @@ func checkReadsBack(t testing.TB, s *spec.Spec, service []byte) {
 			t.Fatalf("line %d has a control character: %q", i+1, line)
 		}
 	}
+	ctx := readContext(s)
 	m := options(t, service)
 	if len(m["Service.ExecStart"]) != 1 {
 		t.Fatalf("want one ExecStart, got %q", m["Service.ExecStart"])
 	}
-	argv, err := parseExecStart(m["Service.ExecStart"][0])
+	argv, err := ctx.parseExec(m["Service.ExecStart"][0])
 	if err != nil {
 		t.Fatalf("ExecStart=%s: %v", m["Service.ExecStart"][0], err)
 	}
-	if want := append([]string{s.Exec}, s.Args...); !slices.Equal(argv, want) {
+	want := []string{s.Exec}
+	for _, a := range s.Args {
+		want = append(want, ctx.instanceOf(s, a))
+	}
+	for _, e := range s.ArgsFromEnv {
+		want = append(want, strings.Fields(e.Value)...)
+	}
+	if !slices.Equal(argv, want) {
 		t.Fatalf("ExecStart reads back as %q, want %q", argv, want)
 	}
 	var env []string
 	for _, v := range m["Service.Environment"] {
-		words, err := parseEnvironment(v)
+		words, err := ctx.parseEnvironment(v)
 		if err != nil {
 			t.Fatalf("Environment=%s: %v", v, err)
 		}
@@ -260,15 +268,42 @@ func checkReadsBack(t testing.TB, s *spec.Spec, service []byte) {
 	}
 	var wantEnv []string
 	for _, e := range s.Environment {
-		wantEnv = append(wantEnv, e.Name+"="+e.Value)
+		wantEnv = append(wantEnv, e.Name+"="+ctx.instanceOf(s, e.Value))
 	}
 	if !slices.Equal(env, wantEnv) {
 		t.Fatalf("Environment reads back as %q, want %q", env, wantEnv)
 	}
-	desc, err := expandPercent(strings.Join(m["Unit.Description"], ""))
-	if err != nil || desc != s.Description {
-		t.Fatalf("Description reads back as %q (%v), want %q", desc, err, s.Description)
+	desc, err := ctx.expandPercent(strings.Join(m["Unit.Description"], ""))
+	if want := ctx.instanceOf(s, s.Description); err != nil || desc != want {
+		t.Fatalf("Description reads back as %q (%v), want %q", desc, err, want)
 	}
+}
+
+// testInstance is the instance name the tests read template units with:
+// %i gives it as is, %I with "-" turned into "/".
+const testInstance = "a-b"
+
+// readContext is how the unit of s is read back: its args_from_env
+// variables at their defaults, and testInstance for a template.
+func readContext(s *spec.Spec) unitContext {
+	c := unitContext{vars: map[string]string{}}
+	for _, e := range s.ArgsFromEnv {
+		c.vars[e.Name] = e.Value
+	}
+	if s.IsTemplate() {
+		c.instance = testInstance
+	}
+	return c
+}
+
+// instanceOf is what systemd makes of a spec value v of s: in a template
+// every %i and %I is the instance (spec.HasInstanceSpecifier), any other
+// "%" is itself; elsewhere v is unchanged.
+func (c unitContext) instanceOf(s *spec.Spec, v string) string {
+	if !s.IsTemplate() {
+		return v
+	}
+	return strings.NewReplacer("%i", c.instance, "%I", strings.ReplaceAll(c.instance, "-", "/")).Replace(v)
 }
 
 func TestReadsBack(t *testing.T) {

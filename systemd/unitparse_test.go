@@ -8,6 +8,7 @@ package systemd
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,7 +24,22 @@ func isUnitSpace(c byte) bool { return strings.IndexByte(unitWhitespace, c) >= 0
 // run-time "$" substitution. Anything whose meaning depends on the
 // environment or the unit (a specifier other than %%, a variable, a lone $)
 // and anything malformed is an error.
-func parseExecStart(v string) ([]string, error) {
+func parseExecStart(v string) ([]string, error) { return unitContext{}.parseExec(v) }
+
+// unitContext is what a unit's values are read with: the values of the
+// variables a command line names as whole $NAME words, and the instance of
+// a template unit (empty: not a template, %i is an error).
+type unitContext struct {
+	vars     map[string]string
+	instance string
+}
+
+// dollarWordRE matches a whole unquoted $NAME word, which systemd replaces
+// by the variable's value split at white space (no word when it is empty).
+var dollarWordRE = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+
+// parseExec is parseExecStart with c's variables and instance.
+func (c unitContext) parseExec(v string) ([]string, error) {
 	var argv []string
 	for p := strings.TrimLeft(v, unitWhitespace); p != ""; p = strings.TrimLeft(p, unitWhitespace) {
 		if len(argv) > 0 {
@@ -36,12 +52,25 @@ func parseExecStart(v string) ([]string, error) {
 				continue
 			}
 		}
+		raw := p
+		if end := strings.IndexAny(p, unitWhitespace); end >= 0 {
+			raw = p[:end]
+		}
+		if len(argv) > 0 && dollarWordRE.MatchString(raw) {
+			value, ok := c.vars[raw[1:]]
+			if !ok {
+				return nil, fmt.Errorf("variable %s is not known", raw)
+			}
+			argv = append(argv, strings.Fields(value)...)
+			p = p[len(raw):]
+			continue
+		}
 		word, rest, err := extractWord(p)
 		if err != nil {
 			return nil, err
 		}
 		p = rest
-		if word, err = expandPercent(word); err != nil {
+		if word, err = c.expandPercent(word); err != nil {
 			return nil, err
 		}
 		if word, err = expandDollar(word); err != nil {
@@ -59,7 +88,10 @@ func parseExecStart(v string) ([]string, error) {
 }
 
 // parseEnvironment returns the assignments of an Environment= value.
-func parseEnvironment(v string) ([]string, error) {
+func parseEnvironment(v string) ([]string, error) { return unitContext{}.parseEnvironment(v) }
+
+// parseEnvironment is parseEnvironment with c's instance.
+func (c unitContext) parseEnvironment(v string) ([]string, error) {
 	var out []string
 	for p := strings.TrimLeft(v, unitWhitespace); p != ""; p = strings.TrimLeft(p, unitWhitespace) {
 		word, rest, err := extractWord(p)
@@ -67,7 +99,7 @@ func parseEnvironment(v string) ([]string, error) {
 			return nil, err
 		}
 		p = rest
-		if word, err = expandPercent(word); err != nil {
+		if word, err = c.expandPercent(word); err != nil {
 			return nil, err
 		}
 		if !strings.Contains(word, "=") || !utf8.ValidString(word) {
@@ -167,6 +199,37 @@ func codepoint(s string, digits int) ([]byte, int, error) {
 // expandPercent resolves "%%"; any other specifier is an error here.
 func expandPercent(w string) (string, error) {
 	return expandPair(w, '%')
+}
+
+// expandPercent resolves "%%" and, in a template's instance, "%i" (the
+// instance as given) and "%I" (unescaped: "-" becomes "/"); any other
+// specifier is an error.
+func (c unitContext) expandPercent(w string) (string, error) {
+	if c.instance == "" {
+		return expandPercent(w)
+	}
+	var b strings.Builder
+	for i := 0; i < len(w); i++ {
+		if w[i] != '%' {
+			b.WriteByte(w[i])
+			continue
+		}
+		if i+1 >= len(w) {
+			return "", fmt.Errorf("unescaped %% in %q", w)
+		}
+		switch w[i+1] {
+		case '%':
+			b.WriteByte('%')
+		case 'i':
+			b.WriteString(c.instance)
+		case 'I':
+			b.WriteString(strings.ReplaceAll(c.instance, "-", "/"))
+		default:
+			return "", fmt.Errorf("specifier %%%c in %q", w[i+1], w)
+		}
+		i++
+	}
+	return b.String(), nil
 }
 
 // expandDollar resolves "$$"; variables and lone dollars are errors here.

@@ -1,0 +1,346 @@
+package systemd
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemonctl/daemonctl/internal/atomicfile"
+	"github.com/daemonctl/daemonctl/spec"
+)
+
+// everyKeySpec is a package of two services that uses every spec v2 key
+// the units render: a main service with a socket, and a template. Until
+// spec parses the v2 keys, the fields are set on a built spec.
+func everyKeySpec(t testing.TB) *spec.Spec {
+	t.Helper()
+	s := buildSpec(t, `
+name: redis-server
+description: Persistent key-value database
+exec: /usr/bin/redis-server
+args: [/etc/redis/redis.conf, --supervised, systemd]
+type: notify
+user: redis
+hardening: strict
+listen: ["tcp:127.0.0.1:6379"]
+package: {version: "7.0.15", homepage: "https://redis.io/"}
+`)
+	s.ArgsFromEnv = []spec.EnvVar{{Name: "REDIS_OPTS", Value: "--loglevel notice"}, {Name: "EXTRA_OPTS", Value: ""}}
+	s.Directories = []spec.Directory{
+		{Kind: spec.DirRuntime, Name: "redis", Mode: 0o2755},
+		{Kind: spec.DirState, Name: "redis", Mode: 0o750},
+		{Kind: spec.DirState, Name: "redis/modules", Mode: 0o750},
+		{Kind: spec.DirCache, Name: "redis", Mode: 0o700},
+		{Kind: spec.DirLogs, Name: "redis", Mode: 0o2750},
+		{Kind: spec.DirConfiguration, Name: "redis", Mode: 0o755},
+	}
+	s.ReadWritePaths = []string{"/etc/redis", "-/srv/redis"}
+	s.ReadOnlyPaths = []string{"/usr/share/redis"}
+	s.InaccessiblePaths = []string{"-/home/redis"}
+	s.CapabilityBoundingSet = []string{"CAP_NET_BIND_SERVICE", "CAP_SYS_RESOURCE"}
+	s.AmbientCapabilities = []string{"CAP_NET_BIND_SERVICE"}
+	s.UMask = "0007"
+	s.HardeningOverrides = []spec.Override{
+		{Directive: "ProcSubset", Value: "all"},
+		{Directive: "ProtectProc", Value: "default"},
+		{Directive: "RestrictAddressFamilies", Value: "AF_UNIX AF_INET AF_INET6 AF_NETLINK"},
+		{Directive: "MemoryDenyWriteExecute", Value: ""},
+		{Directive: "SystemCallFilter", Value: "@system-service"},
+		{Directive: "SystemCallFilter", Value: "~@privileged"},
+		{Directive: "IPAddressDeny", Value: "any"},
+		{Directive: "IPAddressAllow", Value: "localhost"},
+	}
+	s.Reload = spec.ReloadCommand
+	s.ExecReload = []string{"/usr/bin/redis-cli", "-p", "6379", "config", "rewrite"}
+	s.ExecStartPre = [][]string{{"/usr/bin/test", "-r", "/etc/redis/redis.conf"}, {"/usr/bin/redis-check-rdb", "/var/lib/redis/dump.rdb"}}
+	s.StopTimeoutInfinite, s.StopTimeout = true, spec.MaxDuration
+	s.SendSIGKILL = false
+	s.KillMode = spec.KillMixed
+	s.StartLimitInterval, s.StartLimitBurst = 5*time.Minute, 20
+	s.Documentation = []string{"man:redis-server(1)", "https://redis.io/docs/%20manual"}
+	s.Aliases = []string{"redis"}
+
+	tmpl := buildSpec(t, `
+name: redis-server@
+exec: /usr/bin/redis-server
+args: ["/etc/redis/redis-%i.conf", "--port", "%i", "--maxmemory-policy", "100%", "%%i", "%n"]
+type: notify
+user: redis
+hardening: default
+listen: ["tcp:127.0.0.1:6390"]
+`)
+	tmpl.Environment = []spec.EnvVar{{Name: "INSTANCE", Value: "%I at 50%"}}
+	tmpl.ArgsFromEnv = []spec.EnvVar{{Name: "REDIS_OPTS", Value: ""}}
+	tmpl.Directories = []spec.Directory{
+		{Kind: spec.DirState, Name: "redis-%i", Mode: 0o750},
+		{Kind: spec.DirLogs, Name: "redis", Mode: 0o750},
+	}
+	tmpl.ExecStartPre = [][]string{{"/usr/bin/test", "-r", "/etc/redis/redis-%i.conf"}}
+	tmpl.Reload = spec.ReloadNone
+	tmpl.Documentation = []string{}
+	s.Extra = []*spec.Spec{tmpl}
+	return s
+}
+
+// runnable points every program of every service of s at one that exists
+// (systemd-analyze verify and systemd --test require that).
+func runnable(s *spec.Spec) {
+	for _, svc := range s.All() {
+		svc.Exec = "/bin/sleep"
+		for _, argv := range svc.ExecStartPre {
+			argv[0] = "/bin/true"
+		}
+		if len(svc.ExecReload) > 0 {
+			svc.ExecReload[0] = "/bin/true"
+		}
+	}
+}
+
+// writeUnits writes files into a new directory that the unprivileged
+// test-mode manager can read, and returns it.
+func writeUnits(t *testing.T, files []atomicfile.File) string {
+	t.Helper()
+	// Not t.TempDir: its parent is private to root.
+	dir, err := os.MkdirTemp("", "daemonctl-v2-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestGoldenV2: the units of a package that uses every v2 key.
+func TestGoldenV2(t *testing.T) {
+	s := everyKeySpec(t)
+	files, err := newGenerator(t).Files(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name)
+		golden := filepath.Join("testdata", "golden", "every-key--"+f.Name)
+		if *update {
+			if err := os.WriteFile(golden, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./systemd -update to create it)", err)
+		}
+		if !bytes.Equal(f.Data, want) {
+			t.Errorf("%s differs from %s (go test ./systemd -update rewrites it):\n%s", f.Name, golden, f.Data)
+		}
+	}
+	want := []string{"redis-server.service", "redis-server.socket", "redis-server@.service", "redis-server@.socket"}
+	if !slices.Equal(names, want) {
+		t.Errorf("Files: %q, want %q", names, want)
+	}
+	for _, svc := range s.All() {
+		var buf bytes.Buffer
+		if err := newGenerator(t).Service(&buf, svc); err != nil {
+			t.Fatal(err)
+		}
+		checkReadsBack(t, svc, buf.Bytes())
+	}
+}
+
+// dumpedUnit is systemd's reading of one unit in a systemd --test dump:
+// "Key: value" lines by key, command lines by their "-> ExecX:" block.
+type dumpedUnit map[string][]string
+
+// dumpSettings reads every unit of a systemd --test dump.
+func dumpSettings(out []byte) map[string]dumpedUnit {
+	units := map[string]dumpedUnit{}
+	var cur dumpedUnit
+	block := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(line, "\t-> Unit "); ok {
+			cur = dumpedUnit{}
+			units[strings.TrimSuffix(name, ":")] = cur
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line, "\t\t-> "):
+			block = strings.TrimSuffix(strings.TrimPrefix(line, "\t\t-> "), ":")
+		case strings.HasPrefix(line, "\t\t\tCommand Line: "):
+			cur[block] = append(cur[block], strings.TrimPrefix(line, "\t\t\tCommand Line: "))
+		case strings.HasPrefix(line, "\t\t") && !strings.HasPrefix(line, "\t\t\t"):
+			k, v, _ := strings.Cut(strings.TrimPrefix(line, "\t\t"), ": ")
+			cur[k] = append(cur[k], v)
+		}
+	}
+	return units
+}
+
+// loadWithSystemd loads the units in dir that target wants with the real
+// systemd in test mode and returns its dump. Any message naming one of
+// the units fails the test.
+func loadWithSystemd(t *testing.T, dir string, want ...string) map[string]dumpedUnit {
+	t.Helper()
+	sd := systemdBinary(t)
+	target := "[Unit]\nDescription=daemonctl v2 check\nWants=" + strings.Join(want, " ") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "v2check.target"), []byte(target), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sd, "--test", "--system", "--unit=v2check.target", "--log-target=console", "--log-level=warning")
+	cmd.Env = []string{"SYSTEMD_UNIT_PATH=" + dir + ":", "HOME=/", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	if os.Geteuid() == 0 { // systemd refuses test mode as root
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("systemd --test: %v\n%s", err, stderr.Bytes())
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		for _, u := range want {
+			if base, _, _ := strings.Cut(u, "@"); line != "" && strings.Contains(line, base) {
+				t.Errorf("systemd: %s", line)
+			}
+		}
+	}
+	return dumpSettings(out)
+}
+
+// TestEveryKeyAgainstSystemd loads the every-key package into the real
+// systemd (test mode) and checks systemd's own reading of each v2
+// setting, the template's instance 6380-a included: %i and %I expanded,
+// every other "%" literal.
+func TestEveryKeyAgainstSystemd(t *testing.T) {
+	s := everyKeySpec(t)
+	runnable(s)
+	files, err := newGenerator(t).Files(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeUnits(t, files)
+	units := loadWithSystemd(t, dir, "redis-server.service", "redis-server@6380-a.service")
+	main, inst := units["redis-server.service"], units["redis-server@6380-a.service"]
+	sock := units["redis-server.socket"]
+	if main == nil || inst == nil || sock == nil {
+		t.Fatalf("units missing from systemd's dump: %q", slices.Sorted(func(yield func(string) bool) {
+			for k := range units {
+				if !yield(k) {
+					return
+				}
+			}
+		}))
+	}
+	for _, c := range []struct {
+		unit dumpedUnit
+		key  string
+		want []string
+	}{
+		{main, "ExecStart", []string{`/bin/sleep /etc/redis/redis.conf --supervised systemd "\$REDIS_OPTS" "\$EXTRA_OPTS"`}},
+		{main, "ExecStartPre", []string{"/bin/true -r /etc/redis/redis.conf", "/bin/true /var/lib/redis/dump.rdb"}},
+		{main, "ExecReload", []string{"/bin/true -r /etc/redis/redis.conf", "/bin/true /var/lib/redis/dump.rdb", "/bin/true -p 6379 config rewrite"}},
+		{main, "RuntimeDirectory", []string{"redis", "redis-server"}},
+		{main, "RuntimeDirectoryMode", []string{"2755"}},
+		{main, "StateDirectory", []string{"redis", "redis/modules"}},
+		{main, "StateDirectoryMode", []string{"0750"}},
+		{main, "CacheDirectory", []string{"redis"}},
+		{main, "CacheDirectoryMode", []string{"0700"}},
+		{main, "LogsDirectory", []string{"redis"}},
+		{main, "LogsDirectoryMode", []string{"2750"}},
+		{main, "ConfigurationDirectory", []string{"redis"}},
+		{main, "ReadWritePaths", []string{"/etc/redis -/srv/redis"}},
+		{main, "ReadOnlyPaths", []string{"/usr/share/redis"}},
+		{main, "InaccessiblePaths", []string{"-/home/redis"}},
+		{main, "CapabilityBoundingSet", []string{"cap_net_bind_service cap_sys_resource"}},
+		{main, "AmbientCapabilities", []string{"cap_net_bind_service"}},
+		{main, "PrivateUsers", []string{"no"}}, // strict's PrivateUsers= would void the ambient set
+		{main, "UMask", []string{"0007"}},
+		{main, "ProcSubset", []string{"all"}},
+		{main, "ProtectProc", []string{"default"}},
+		{main, "MemoryDenyWriteExecute", []string{"no"}},
+		{main, "IPAddressAllow", []string{"127.0.0.0/8", "::1/128"}},
+		{main, "TimeoutStopSec", []string{"infinity"}},
+		{main, "SendSIGKILL", []string{"no"}},
+		{main, "KillMode", []string{"mixed"}},
+		{main, "Documentation", []string{"man:redis-server(1)", "https://redis.io/docs/%20manual"}},
+		{sock, "Documentation", []string{"man:redis-server(1)", "https://redis.io/docs/%20manual"}},
+		{inst, "Description", []string{"redis-server@6380-a"}},
+		{inst, "ExecStart", []string{`/bin/sleep /etc/redis/redis-6380-a.conf --port 6380-a --maxmemory-policy 100% %6380-a %n "\$REDIS_OPTS"`}},
+		{inst, "ExecStartPre", []string{"/bin/true -r /etc/redis/redis-6380-a.conf"}},
+		{inst, "ExecReload", nil},
+		{inst, "Environment", []string{"INSTANCE=6380/a at 50%"}},
+		{inst, "RuntimeDirectory", []string{"redis-server-6380-a"}},
+		{inst, "StateDirectory", []string{"redis-6380-a"}},
+		{inst, "Documentation", nil},
+		{inst, "Requires", []string{"sysinit.target (origin-default)", "redis-server@6380-a.socket (origin-file)"}},
+	} {
+		got := c.unit[c.key]
+		if c.key == "Requires" {
+			got = slices.DeleteFunc(slices.Clone(got), func(v string) bool { return strings.Contains(v, ".slice") })
+			slices.Sort(got)
+			slices.Sort(c.want)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("systemd reads %s as %q, want %q", c.key, got, c.want)
+		}
+	}
+	if got := units["redis-server@6380-a.socket"]["ListenStream"]; !slices.Equal(got, []string{"127.0.0.1:6390"}) {
+		t.Errorf("template socket ListenStream=%q", got)
+	}
+}
+
+// TestEveryKeyEnable enables the every-key units in a scratch root with
+// the real systemctl: Alias= makes redis.service, the template's instance
+// is enabled with its own socket instance (Also=%N.socket).
+func TestEveryKeyEnable(t *testing.T) {
+	systemctl := lookPath(t, "systemctl")
+	s := everyKeySpec(t)
+	runnable(s)
+	files, err := newGenerator(t).Files(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	unitDir := filepath.Join(root, "etc", "systemd", "system")
+	if err := os.MkdirAll(unitDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(unitDir, f.Name), f.Data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, unit := range []string{"redis-server.service", "redis-server@6380.service"} {
+		if out, err := exec.Command(systemctl, "--root="+root, "enable", unit).CombinedOutput(); err != nil {
+			t.Fatalf("systemctl enable %s: %v\n%s", unit, err, out)
+		}
+	}
+	for link, target := range map[string]string{
+		"redis.service":                                "/etc/systemd/system/redis-server.service",
+		"multi-user.target.wants/redis-server.service": "/etc/systemd/system/redis-server.service",
+		"sockets.target.wants/redis-server.socket":     "/etc/systemd/system/redis-server.socket",
+		"multi-user.target.wants/redis-server@6380.service": "/etc/systemd/system/redis-server@.service",
+		"sockets.target.wants/redis-server@6380.socket":     "/etc/systemd/system/redis-server@.socket",
+	} {
+		got, err := os.Readlink(filepath.Join(unitDir, link))
+		if err != nil || got != target {
+			t.Errorf("%s -> %q (%v), want %s", link, got, err, target)
+		}
+	}
+}
