@@ -129,6 +129,24 @@ func TestFindings(t *testing.T) {
 				s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/app/app.log"}, Method: spec.RotateCopyTruncate, Frequency: "weekly", Rotate: 12, Mode: 0o640}
 			},
 			want: []string{"d.yaml: logrotate.files[0]: warning: the log file /var/log/app/app.log (/var/log/app) is read-only in the sandbox (ReadOnlyPaths=/var/log)"}},
+		{name: "a configuration directory the account owns, read-only under full",
+			yaml: base + "user: app\npackage:\n  version: \"1\"\n",
+			patch: func(s *spec.Spec) {
+				s.Package.Directories = []spec.PackageDir{{Path: "/etc/app", Owner: "app", Group: "app", Mode: 0o2770}, {Path: "/etc/other", Mode: 0o755}}
+				s.Package.Files = []spec.File{{Src: "/bin/true", Dst: "/etc/app/app.conf", Owner: "app", Group: "app", Mode: 0o640}, {Src: "/bin/true", Dst: "/etc/app/ro.conf", Group: "app", Mode: 0o640}}
+			},
+			want: []string{
+				"d.yaml:6: package.directories[0]: warning: the directory /etc/app its account may write (/etc/app) is read-only in the sandbox of app.service (ProtectSystem=full)",
+				"d.yaml:6: package.files[0]: warning: the file /etc/app/app.conf its account may write (/etc/app/app.conf) is read-only",
+			},
+			never: []string{"directories[1]", "files[1]"}},
+		{name: "a configuration directory in read_write_paths",
+			yaml: base + "user: app\npackage:\n  version: \"1\"\n",
+			patch: func(s *spec.Spec) {
+				s.ReadWritePaths = []string{"/etc/app"}
+				s.Package.Directories = []spec.PackageDir{{Path: "/etc/app", Owner: "app", Group: "app", Mode: 0o2770}}
+			},
+			never: []string{"package.directories"}},
 		{name: "port 80 as app without the capability",
 			yaml:  base + "user: app\nlisten: [\"tcp::80\", \"tcp::8080\"]\n",
 			want:  []string{"d.yaml:5: listen[0]: warning: port 80 is below 1024 and user app has no CAP_NET_BIND_SERVICE"},

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"path"
 	"slices"
@@ -59,7 +60,9 @@ func addressFamilies(l spec.Listen) []string {
 }
 
 // pathFindings warns about each path the service writes (its pidfile's
-// directory, its log files) that its sandbox leaves read-only or hides.
+// directory, its log files, the package's directories and files its
+// account owns with write permission, such as a configuration the program
+// rewrites) that its sandbox leaves read-only or hides.
 func pathFindings(root *spec.Spec, sv Service, u unit) []Finding {
 	s := sv.Spec
 	type written struct{ field, what, path string }
@@ -70,6 +73,18 @@ func pathFindings(root *spec.Spec, sv Service, u unit) []Finding {
 	if s.LogRotate != nil {
 		for i, f := range s.LogRotate.Files {
 			paths = append(paths, written{fmt.Sprintf("logrotate.files[%d]", i), "the log file " + f, globDir(f)})
+		}
+	}
+	if nonRoot := s.User != "" && s.User != "root"; nonRoot {
+		for i, d := range root.Package.Directories {
+			if writable(s, d.Owner, d.Group, d.Mode) {
+				paths = append(paths, written{fmt.Sprintf("package.directories[%d]", i), "the directory " + d.Path + " its account may write", d.Path})
+			}
+		}
+		for i, f := range root.Package.Files {
+			if writable(s, f.Owner, f.Group, f.Mode) {
+				paths = append(paths, written{fmt.Sprintf("package.files[%d]", i), "the file " + f.Dst + " its account may write", f.Dst})
+			}
 		}
 	}
 	rules := u.sandbox()
@@ -83,11 +98,29 @@ func pathFindings(root *spec.Spec, sv Service, u unit) []Finding {
 		if a == accessNone {
 			state = "hidden"
 		}
-		out = append(out, sv.finding(root, w.field, SeverityWarning,
+		field := w.field
+		if strings.HasPrefix(field, "package.") {
+			// The package's own keys are the top spec's, whichever
+			// service the account runs.
+			out = append(out, Finding{File: root.Source, Line: root.Line(field), Field: field, Severity: SeverityWarning,
+				Message: fmt.Sprintf("%s (%s) is %s in the sandbox of %s (%s): the program cannot write there under systemd; add it to read_write_paths",
+					w.what, w.path, state, sv.Units[0].Name, why)})
+			continue
+		}
+		out = append(out, sv.finding(root, field, SeverityWarning,
 			"%s (%s) is %s in the sandbox (%s): the program cannot write there under systemd; add it to read_write_paths or declare it as a runtime, state, cache or logs directory",
 			w.what, w.path, state, why))
 	}
 	return out
+}
+
+// writable reports whether the service's account may write a shipped
+// path with this owner, group and mode (a group defaults to the owner).
+func writable(s *spec.Spec, owner, group string, mode fs.FileMode) bool {
+	if group == "" {
+		group = owner
+	}
+	return (owner == s.User && mode&0o200 != 0) || (group != "" && group == s.Group && mode&0o020 != 0)
 }
 
 // globDir is the directory holding the files a logrotate pattern names:
