@@ -146,8 +146,13 @@ type Spec struct {
 	Extra []*Spec
 
 	// lines maps field paths to lines of Source; see Line. nil when the
-	// spec did not come from a file.
+	// spec did not come from a file. A further service (Extra) shares its
+	// package's map.
 	lines map[string]int
+	// field is where the service stands in Source: "" for the top of the
+	// file, "services[N]." for a further service; Line and FieldError
+	// prefix it to the fields they are given.
+	field string
 }
 
 // DirectoryKind is one of systemd's per-service directory kinds.
@@ -296,10 +301,18 @@ type Package struct {
 
 // PackageDir is one directory a package ships.
 type PackageDir struct {
-	Path  string      // absolute clean path, under the same rules as File.Dst
-	Owner string      // account name; "" means root; created by the package if it is the service's User, else must exist
-	Group string      // group name; "" means Owner's group, root when Owner is ""
-	Mode  fs.FileMode // permission bits, setgid allowed; default 0755
+	Path string // absolute clean path, under the same rules as File.Dst
+	// Owner is an account name ("" means root): a service's User (the
+	// package creates it) or any ValidAccount, which must then exist on
+	// the target before the package is installed (the package does not
+	// create it; installation fails without it).
+	Owner string
+	// Group is a group name; default: the Group of the service whose User
+	// is Owner, else Owner's own name (root when Owner is "").
+	Group string
+	// Mode is the permission bits; setgid and sticky allowed, setuid and
+	// o+w refused; default 0755.
+	Mode fs.FileMode
 }
 
 // PurgeItem names something purge may remove.
@@ -320,8 +333,12 @@ type File struct {
 	Dst  string      // absolute path on the target
 	Mode fs.FileMode // permission bits; default 0644, or 0755 for the file at Exec
 	// Owner and Group (owner, group) own the file on the target; ""
-	// means root (Group defaults to Owner). An account other than root
-	// is the service's User or Group (which the package creates).
+	// means root. Owner is root or the User of one of the package's
+	// services; Group is root or a User or Group of one of them, and
+	// defaults to the Group of the service whose User is Owner (root when
+	// Owner is ""). The package creates those accounts before unpacking.
+	// A file whose Group is not root may be group-writable; o+w is always
+	// refused.
 	Owner string
 	Group string
 }
