@@ -7,7 +7,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/daemonctl/daemonctl/spec"
 )
@@ -172,23 +171,17 @@ func setBy(s *spec.Spec, directive string) string {
 func directiveField(s *spec.Spec, directive string) string {
 	for _, o := range s.HardeningOverrides {
 		if o.Directive == directive {
-			return "hardening_overrides." + snakeCase(directive)
+			return "hardening_overrides." + overrideKey(directive)
 		}
 	}
 	return "hardening"
 }
 
-// snakeCase turns a directive name into its spec key:
-// "RestrictAddressFamilies" → "restrict_address_families",
-// "IPAddressDeny" → "ip_address_deny".
-func snakeCase(directive string) string {
-	r := []rune(directive)
-	var b strings.Builder
-	for i, c := range r {
-		if unicode.IsUpper(c) && i > 0 && (unicode.IsLower(r[i-1]) || (i+1 < len(r) && unicode.IsLower(r[i+1]))) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToLower(c))
+// overrideKey is the hardening_overrides key of a directive (spec owns
+// the names: OverrideKeys is index for index HardeningDirectives).
+func overrideKey(directive string) string {
+	if i := slices.Index(spec.HardeningDirectives(), directive); i >= 0 {
+		return spec.OverrideKeys()[i]
 	}
-	return b.String()
+	return directive
 }

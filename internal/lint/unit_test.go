@@ -94,15 +94,15 @@ func TestGlobDir(t *testing.T) {
 	}
 }
 
-func TestSnakeCase(t *testing.T) {
+func TestOverrideKey(t *testing.T) {
 	for in, want := range map[string]string{
 		"RestrictAddressFamilies": "restrict_address_families",
 		"ProcSubset":              "proc_subset",
 		"IPAddressDeny":           "ip_address_deny",
-		"MemoryDenyWriteExecute":  "memory_deny_write_execute",
+		"RestrictSUIDSGID":        "restrict_suid_sgid",
 	} {
-		if got := snakeCase(in); got != want {
-			t.Errorf("snakeCase(%q) = %q, want %q", in, got, want)
+		if got := overrideKey(in); got != want {
+			t.Errorf("overrideKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
