@@ -1,12 +1,15 @@
 package lint
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
@@ -37,8 +40,9 @@ func SystemTools() Tools {
 
 // Result is what Check found.
 type Result struct {
-	// Findings in order: per service its score, sandbox and SysV
-	// findings, then the checkers' findings.
+	// Findings in the order of their lines in the spec file, those on
+	// no line last; on one line, each service's score, sandbox and SysV
+	// findings, then the checkers'.
 	Findings []Finding
 	// Checked names each checker run that found nothing
 	// ("systemd-analyze verify echod.service").
@@ -83,7 +87,19 @@ func Check(ctx context.Context, root *spec.Spec, services []Service, tools Tools
 	for _, sv := range services {
 		c.script(sv)
 	}
+	// File order, as a compiler reports; findings on no line (defaults,
+	// missing tools) last.
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return cmp.Compare(sortLine(a.Line), sortLine(b.Line))
+	})
 	return r, nil
+}
+
+func sortLine(l int) int {
+	if l == 0 {
+		return math.MaxInt
+	}
+	return l
 }
 
 // slicesDeleteNil drops the empty findings a checker returns when it has

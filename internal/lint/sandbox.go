@@ -20,14 +20,13 @@ func sandboxFindings(root *spec.Spec, sv Service) []Finding {
 	var out []Finding
 	families := u.set("RestrictAddressFamilies")
 	for i, l := range s.Listen {
-		for _, family := range addressFamilies(l) {
-			if families.allows(family) {
-				continue
-			}
-			out = append(out, sv.finding(root, fmt.Sprintf("listen[%d]", i), SeverityWarning,
-				"%s needs %s, which RestrictAddressFamilies=%s leaves out (%s): the program cannot open such a socket itself; add %s to hardening_overrides.restrict_address_families",
-				l, family, families, setBy(s, "RestrictAddressFamilies"), family))
+		need := addressFamilies(l)
+		if slices.ContainsFunc(need, families.allows) {
+			continue
 		}
+		out = append(out, sv.finding(root, fmt.Sprintf("listen[%d]", i), SeverityWarning,
+			"%s needs %s, which RestrictAddressFamilies=%s leaves out (%s): the program cannot open such a socket itself; add %s to hardening_overrides.restrict_address_families",
+			l, strings.Join(need, " or "), families, setBy(s, "RestrictAddressFamilies"), need[0]))
 	}
 	out = append(out, pathFindings(root, sv, u)...)
 	out = append(out, portFindings(root, sv, u)...)
@@ -42,9 +41,10 @@ func sandboxFindings(root *spec.Spec, sv Service) []Finding {
 	return out
 }
 
-// addressFamilies are the socket families a program needs to open l
-// itself: AF_UNIX for a unix socket; for TCP the family of a literal
-// address, both for a host name or every address.
+// addressFamilies are the socket families of which a program needs one to
+// open l itself: AF_UNIX for a unix socket; for TCP the family of a
+// literal address, either for a host name or every address (a dual-stack
+// AF_INET6 socket or an AF_INET one).
 func addressFamilies(l spec.Listen) []string {
 	if l.Network == spec.NetworkUnix {
 		return []string{"AF_UNIX"}
