@@ -12,9 +12,8 @@ import (
 	"github.com/daemonctl/daemonctl/spec"
 )
 
-// load writes yaml to a spec file under t.TempDir() and loads it; patch,
-// when given, sets what the spec file cannot say yet.
-func load(t *testing.T, yaml string, patch func(*spec.Spec)) *spec.Spec {
+// load writes yaml to a spec file under t.TempDir() and loads it.
+func load(t *testing.T, yaml string) *spec.Spec {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "d.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
@@ -23,12 +22,6 @@ func load(t *testing.T, yaml string, patch func(*spec.Spec)) *spec.Spec {
 	s, err := spec.Load(file)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if patch != nil {
-		patch(s)
-		if err := s.Validate(); err != nil {
-			t.Fatalf("patched spec: %v", err)
-		}
 	}
 	return s
 }
@@ -168,7 +161,7 @@ func TestFindings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			lines := lintLines(t, load(t, c.yaml, nil), false)
+			lines := lintLines(t, load(t, c.yaml), false)
 			for _, w := range c.want {
 				if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
 					t.Errorf("no finding starts with %q:\n%s", w, strings.Join(lines, "\n"))
@@ -204,7 +197,7 @@ services:
   - name: web@
     exec: /bin/sleep
     args: ["%i"]
-`, nil)
+`)
 	services, err := Render(s, Systemd|SysV)
 	if err != nil {
 		t.Fatal(err)
