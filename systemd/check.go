@@ -140,8 +140,8 @@ func checkV2(s *spec.Spec) error {
 		}
 	}
 	for _, a := range s.Aliases {
-		if !spec.ValidName(a) {
-			return unrepresentable("alias", "%q is not a service name", a)
+		if !spec.ValidName(a) || strings.HasSuffix(a, "@") != s.IsTemplate() {
+			return unrepresentable("alias", "%q is not a service name (ending in @ exactly when the service is a template)", a)
 		}
 	}
 	return nil

@@ -56,6 +56,31 @@
 // off 9.2, default 2.0, strict 1.1. The same spec run as root scores 9.6,
 // 3.1 and 1.7: give daemons an account of their own.
 //
+// The spec adjusts a level setting by setting (spec v2): capability_bounding_set,
+// ambient_capabilities and umask replace the level's CapabilityBoundingSet=,
+// AmbientCapabilities= and UMask= lines (or are added, at level off too);
+// an ambient capability the level's bounding set would drop is kept in it,
+// and ambient capabilities drop strict's PrivateUsers=, in whose user
+// namespace they would be void on the host. Each hardening_overrides
+// directive replaces every line of that directive the level writes, where
+// the first one stood, or ends the block; an empty value removes it.
+// read_write_paths, read_only_paths and inaccessible_paths follow, one
+// line each, at every level.
+//
+// # Directories
+//
+// The pidfile's own runtime directory is RuntimeDirectory= as before;
+// the spec's runtime, state, cache, logs and configuration directories are
+// added per kind (RuntimeDirectory=, StateDirectory=, ...) with one
+// <Kind>DirectoryMode= each. Nothing else is declared: before spec v2 every
+// unit declared StateDirectory=NAME and LogsDirectory=NAME.
+//
+// # Templates
+//
+// A spec named NAME@ gives NAME@.service (and NAME@.socket): %i and %I in
+// its values stay systemd's instance specifiers, every other "%" is
+// escaped; the socket of an instance is %N.socket.
+//
 // # Socket activation
 //
 // With listen addresses the service Requires= and is ordered After= its

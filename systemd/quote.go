@@ -132,12 +132,9 @@ func (q quoter) env(name, value string) string {
 	return q.word(name+"="+value, dollarLiteral)
 }
 
-// escapeSpecifiers doubles every "%" so that a free-text setting such as
-// Description= reads back verbatim.
-func escapeSpecifiers(s string) string { return quoter{}.text(s) }
-
 // text escapes the specifiers of a free-text or path value that is
-// written without quoting, keeping a template's %i and %I.
+// written without quoting (every "%" doubled, so that a setting such as
+// Description= reads back verbatim), keeping a template's %i and %I.
 func (q quoter) text(s string) string {
 	if !q.instance {
 		return strings.ReplaceAll(s, "%", "%%")

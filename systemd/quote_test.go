@@ -3,6 +3,7 @@ package systemd
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -132,6 +133,47 @@ func TestUnitParserRejects(t *testing.T) {
 	} {
 		if argv, err := parseExecStart(v); err != nil || !slices.Equal(argv, want) {
 			t.Errorf("parseExecStart(%s) = %q, %v; want %q", v, argv, err, want)
+		}
+	}
+}
+
+// TestTemplateQuoting: in a template unit %i and %I stay specifiers and
+// every other "%" is escaped, in ExecStart= words, Environment= and free
+// text; outside a template every "%" is escaped. Each word reads back, by
+// the test's reader, as systemd expands it for instance "a-b".
+func TestTemplateQuoting(t *testing.T) {
+	tmpl, plain := quoter{instance: true}, quoter{}
+	ctx := unitContext{instance: "a-b"}
+	tests := []struct {
+		in, word, text, expanded string
+	}{
+		{"%i", `"%i"`, "%i", "a-b"},
+		{"%I", `"%I"`, "%I", "a/b"},
+		{"/etc/app-%i.conf", `"/etc/app-%i.conf"`, "/etc/app-%i.conf", "/etc/app-a-b.conf"},
+		{"100%", `"100%%"`, "100%%", "100%"},
+		{"%n %p %%", `"%%n %%p %%%%"`, "%%n %%p %%%%", "%n %p %%"},
+		{"%%i", `"%%%i"`, "%%%i", "%a-b"},
+		{"%", `"%%"`, "%%", "%"},
+		{"%i%", `"%i%%"`, "%i%%", "a-b%"},
+		{"x%", `"x%%"`, "x%%", "x%"},
+	}
+	for _, tt := range tests {
+		if got := tmpl.word(tt.in, dollarDouble); got != tt.word {
+			t.Errorf("template word(%q) = %s, want %s", tt.in, got, tt.word)
+		}
+		if got := tmpl.text(tt.in); got != tt.text {
+			t.Errorf("template text(%q) = %s, want %s", tt.in, got, tt.text)
+		}
+		if got := plain.text(tt.in); got != strings.ReplaceAll(tt.in, "%", "%%") {
+			t.Errorf("text(%q) = %s, want every %% doubled", tt.in, got)
+		}
+		argv, err := ctx.parseExec("/bin/true " + tt.word)
+		if err != nil || !slices.Equal(argv, []string{"/bin/true", tt.expanded}) {
+			t.Errorf("%s reads back as %q (%v), want %q", tt.word, argv, err, tt.expanded)
+		}
+		env, err := ctx.parseEnvironment(tmpl.env("X", tt.in))
+		if err != nil || !slices.Equal(env, []string{"X=" + tt.expanded}) {
+			t.Errorf("Environment=%s reads back as %q (%v)", tmpl.env("X", tt.in), env, err)
 		}
 	}
 }

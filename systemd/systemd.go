@@ -12,6 +12,7 @@ import (
 	"text/template"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/Masterminds/sprig/v3"
 
@@ -626,10 +627,10 @@ func documentation(q quoter, s *spec.Spec) []string {
 	return nil
 }
 
-// plainURI reports whether u is one word of printable text without
+// plainURI reports whether u is one word of printable UTF-8 text without
 // quotes or backslashes, which Documentation= takes verbatim.
 func plainURI(u string) bool {
-	return u != "" && !strings.ContainsFunc(u, func(r rune) bool {
+	return u != "" && utf8.ValidString(u) && !strings.ContainsFunc(u, func(r rune) bool {
 		return !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'\`, r)
 	})
 }
