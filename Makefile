@@ -39,9 +39,12 @@ lint: ## gofmt, go vet, staticcheck
 
 check: deps lint test e2e fuzz-smoke bench-smoke ## everything CI runs: deps, lint, tests, e2e, fuzz and benchmark smoke runs
 
-fuzz: ## run every fuzz target for FUZZTIME (default 1m) each
-	@for target in spec:FuzzParse systemd:FuzzExecStart sysv:FuzzScriptArgv packaging:FuzzShellQuote daemon/sdnotify:FuzzWatchdogInterval daemon/sdnotify:FuzzNotifySocket daemon/sdnotify:FuzzListenEnv daemon/sdnotify:FuzzListeners daemon/logging:FuzzJournalStream daemon/readiness:FuzzFromEnv daemon/angel:FuzzArgsFromEnv daemon/pidfile:FuzzContent internal/textesc:FuzzEscape; do \
+fuzz: ## run every fuzz target (found in the *_test.go files) for FUZZTIME (default 1m) each
+	@targets=$$(grep -rH --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | sed -E 's|^\./(.*)/[^/]*:func (Fuzz[A-Za-z0-9_]*)\(.*|\1:\2|' | sort); \
+	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found" >&2; exit 1; }; \
+	for target in $$targets; do \
 		pkg=$${target%%:*}; fn=$${target#*:}; \
+		echo "fuzz: $$pkg $$fn"; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-1m} || exit 1; \
 	done
 
