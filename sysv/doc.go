@@ -101,8 +101,8 @@
 //     leads its group. process: as before.
 //   - documentation: "# Documentation: URI" lines in the header (none for
 //     the default, the homepage); alias: more names in LSB Provides:.
-//   - template services (name@) get no script: ErrTemplate. AllFiles
-//     renders every non-template service of a package.
+//   - template services (name@) get no script: Script returns
+//     ErrTemplate, and Files renders every other service of s.All().
 //
 // Non-goals: the script does not supervise or restart the program (restart,
 // restart_sec and watchdog_sec are systemd-only), does not provide socket

@@ -55,7 +55,8 @@ func v2Cases(t testing.TB) map[string]*spec.Spec {
 	return map[string]*spec.Spec{"v2-full": full, "v2-none": none, "v2-nokill": nokill, "v2-nokillcg": nokillcg, "v2-infcg": infcg}
 }
 
-// TestTemplateService: no init script for a template; AllFiles skips it.
+// TestTemplateService: no init script for a template; Files renders the
+// other services of the package and skips it.
 func TestTemplateService(t *testing.T) {
 	g, err := New()
 	if err != nil {
@@ -70,7 +71,7 @@ func TestTemplateService(t *testing.T) {
 	}
 	second := build(t, spec.Config{Name: "second", Exec: "/usr/bin/second"})
 	main.Extra = []*spec.Spec{tmpl, second}
-	files, err := g.AllFiles(main)
+	files, err := g.Files(main)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +80,14 @@ func TestTemplateService(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	if strings.Join(names, " ") != "main second" {
-		t.Fatalf("AllFiles names %v, want main second", names)
+		t.Fatalf("Files names %v, want main second", names)
 	}
 	if !bytes.Equal(files[1].Data, render(t, second)) {
-		t.Error("AllFiles data differs from Script output")
+		t.Error("Files data differs from Script output")
+	}
+	// A package whose only service is a template has no init script.
+	if files, err := g.Files(tmpl); err != nil || len(files) != 0 {
+		t.Errorf("Files(template) = %d files, %v; want none", len(files), err)
 	}
 }
 
