@@ -7,6 +7,7 @@ import (
 	"net"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -199,14 +200,34 @@ func (l Listen) String() string {
 // (see Spec.Line), and Spec.Validate accepts it.
 func (c *Config) Build() (*Spec, error) {
 	s := c.withDefaults()
-	s.lines = c.lines
-	v := validator{spec: s, listen: c.Listen, given: given{
-		pidfile: c.PIDFile != "", group: c.Group != "", environmentFile: c.EnvironmentFile != "",
-	}}
-	v.check()
-	if len(v.errs) > 0 {
-		sortByLine(v.errs)
-		return nil, v.errs
+	var errs Errors
+	for i, sc := range append([]*Config{c}, c.Services...) {
+		svc := s
+		if i > 0 {
+			svc = s.Extra[i-1]
+		}
+		v := validator{spec: svc, listen: sc.Listen, prefix: svc.field, given: given{
+			pidfile: sc.PIDFile != "", group: sc.Group != "", environmentFile: sc.EnvironmentFile != "",
+			reloadSignal: sc.ReloadSignal != "", execReload: sc.ExecReload != nil,
+			startLimitIntervalZero: sc.StartLimitInterval != nil && *sc.StartLimitInterval == 0,
+			startLimitBurstZero:    sc.StartLimitBurst != nil && *sc.StartLimitBurst == 0,
+		}}
+		for _, k := range DirectoryKinds() {
+			if _, ok := sc.DirectoryModes[k]; ok && len(sc.Directories[k]) == 0 {
+				v.given.modeWithoutDirectory = append(v.given.modeWithoutDirectory, k)
+			}
+		}
+		v.check()
+		if i == 0 {
+			v.services()
+		} else if len(sc.Services) > 0 || !reflect.ValueOf(sc.Package).IsZero() {
+			v.fail("package", "a further service has no package (or services) of its own")
+		}
+		errs = append(errs, v.errs...)
+	}
+	if len(errs) > 0 {
+		sortByLine(errs)
+		return nil, errs
 	}
 	return s, nil
 }
@@ -217,18 +238,69 @@ func (c *Config) Build() (*Spec, error) {
 // by hand is held to the same rules, with every field taken as given: no
 // default is applied, so an empty Description, Type or Restart, or a
 // Group left empty beside a User, is an error here.
+//
+// The further services (Extra) are held to the same rules, each named as
+// the file would name it ("services[N].exec"), and must have a zero
+// Package and no Extra of their own.
 func (s *Spec) Validate() error {
-	v := validator{spec: s, given: given{pidfile: true, group: true, environmentFile: true}, byHand: true}
-	v.check()
-	if len(v.errs) > 0 {
-		sortByLine(v.errs)
-		return v.errs
+	var errs Errors
+	for i, svc := range s.All() {
+		prefix := ""
+		if i > 0 {
+			prefix = fmt.Sprintf("services[%d].", i-1)
+		}
+		v := validator{spec: svc, prefix: prefix, lines: s.lines, byHand: true, given: given{
+			pidfile: true, group: true, environmentFile: true, reloadSignal: true, execReload: true,
+		}}
+		v.check()
+		if i == 0 {
+			v.services()
+		}
+		errs = append(errs, v.errs...)
+	}
+	if len(errs) > 0 {
+		sortByLine(errs)
+		return errs
 	}
 	return nil
 }
 
-// withDefaults is the one place where defaults are decided.
+// withDefaults is the one place where defaults are decided, for the
+// service c and each of its further services.
 func (c *Config) withDefaults() *Spec {
+	s := c.serviceDefaults()
+	for i, sc := range c.Services {
+		e := sc.serviceDefaults()
+		e.lines, e.field = c.lines, fmt.Sprintf("services[%d].", i)
+		s.Extra = append(s.Extra, e)
+	}
+	s.Package = c.packageDefaults(s)
+	for _, svc := range s.All() {
+		svc.Documentation = documentationDefault(s.Package.Homepage)
+	}
+	for i, sc := range append([]*Config{c}, c.Services...) {
+		if sc.Documentation != nil {
+			s.All()[i].Documentation = slices.Clone(sc.Documentation)
+		}
+	}
+	return s
+}
+
+// ownerGroup is the default group of a package file or directory owned
+// by owner: the group of the service whose user owner is, else owner's
+// own name ("" for root).
+func ownerGroup(s *Spec, owner string) string {
+	for _, svc := range s.All() {
+		if svc.User != "" && svc.User == owner {
+			return svc.Group
+		}
+	}
+	return owner
+}
+
+// serviceDefaults is the Spec of one service with its defaults, without
+// its package (which only the top of the file has).
+func (c *Config) serviceDefaults() *Spec {
 	base := strings.TrimSuffix(c.Name, "@")
 	defaultPIDFile, defaultDescription := "/run/"+base+"/"+base+".pid", c.Name
 	if base != c.Name { // a template: one runtime directory per instance
@@ -264,8 +336,16 @@ func (c *Config) withDefaults() *Spec {
 	if s.Group == "" && s.User != "" {
 		s.Group = s.User
 	}
+	s.lines = c.lines
+	c.v2Defaults(s)
+	return s
+}
+
+// packageDefaults is the package of the file with its defaults; s is the
+// top service.
+func (c *Config) packageDefaults(s *Spec) Package {
 	pc := c.Package
-	s.Package = Package{
+	p := Package{
 		Version:    pc.Version,
 		Release:    or(pc.Release, DefaultRelease),
 		Arch:       or(pc.Arch, debianArch(runtime.GOARCH)),
@@ -277,27 +357,46 @@ func (c *Config) withDefaults() *Spec {
 		Conffiles:  orSlice(pc.Conffiles, []string{}),
 		Enable:     pc.Enable == nil || *pc.Enable,
 		Start:      pc.Start == nil || *pc.Start,
+		Purge:      []PurgeItem{},
 	}
 	srcDir := "."
 	if c.Source != "" {
 		srcDir = filepath.Dir(c.Source)
 	}
 	for _, f := range pc.Files {
-		file := File{Src: f.Src, Dst: f.Dst, Mode: 0o644}
+		file := File{Src: f.Src, Dst: f.Dst, Mode: 0o644, Owner: f.Owner, Group: or(f.Group, ownerGroup(s, f.Owner))}
 		if f.Src != "" && !filepath.IsAbs(f.Src) {
 			if abs, err := filepath.Abs(filepath.Join(srcDir, f.Src)); err == nil {
 				file.Src = abs
 			}
 		}
-		if f.Dst == s.Exec {
+		if slices.ContainsFunc(append([]*Config{c}, c.Services...), func(sc *Config) bool { return sc.Exec == f.Dst }) {
 			file.Mode = 0o755
 		}
 		if f.Mode != nil {
 			file.Mode = fs.FileMode(*f.Mode)
 		}
-		s.Package.Files = append(s.Package.Files, file)
+		p.Files = append(p.Files, file)
 	}
-	return s
+	p.Directories = []PackageDir{}
+	for _, d := range pc.Directories {
+		dir := PackageDir{Path: d.Path, Owner: d.Owner, Group: or(d.Group, ownerGroup(s, d.Owner)), Mode: DefaultPackageDirMode}
+		if d.Mode != nil {
+			dir.Mode = fs.FileMode(*d.Mode)
+		}
+		p.Directories = append(p.Directories, dir)
+	}
+	for _, item := range Purgeable() {
+		if slices.Contains(pc.Purge, string(item)) {
+			p.Purge = append(p.Purge, item)
+		}
+	}
+	for _, item := range pc.Purge { // unknown items stay for the validator to name
+		if !slices.Contains(Purgeable(), PurgeItem(item)) {
+			p.Purge = append(p.Purge, PurgeItem(item))
+		}
+	}
+	return p
 }
 
 // debianArch maps a Go architecture name to Debian's.
@@ -338,9 +437,11 @@ func orDuration(v *time.Duration, def time.Duration) time.Duration {
 // validator collects problems, locating each through the spec's positions.
 type validator struct {
 	spec   *Spec
-	given  given    // which defaults-bearing fields the user wrote
-	byHand bool     // the Spec did not come from withDefaults: require what defaults fill
-	listen []string // Build: the addresses as written, parsed into spec.Listen
+	prefix string         // "" or "services[N].": prefixed to every field named
+	lines  map[string]int // Validate: the top spec's positions; nil means spec.lines
+	given  given          // which defaults-bearing fields the user wrote
+	byHand bool           // the Spec did not come from withDefaults: require what defaults fill
+	listen []string       // Build: the addresses as written, parsed into spec.Listen
 	errs   Errors
 }
 
@@ -349,20 +450,32 @@ type validator struct {
 // value's error.
 type given struct {
 	pidfile, group, environmentFile bool
+	reloadSignal, execReload        bool // a conflict with reload names what the user wrote
+	// Build only: values the Spec cannot show.
+	startLimitIntervalZero, startLimitBurstZero bool            // written as 0
+	modeWithoutDirectory                        []DirectoryKind // <kind>_directory_mode without <kind>_directory
 }
 
 func (v *validator) fail(field, format string, args ...any) {
-	v.failAt(v.spec.Line(field), field, format, args...)
+	v.failAt(lineIn(v.positions(), v.prefix+field), field, format, args...)
+}
+
+// positions are the lines of the file the spec came from.
+func (v *validator) positions() map[string]int {
+	if v.lines != nil {
+		return v.lines
+	}
+	return v.spec.lines
 }
 
 func (v *validator) failAt(line int, field, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: v.spec.Source, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+	v.errs = append(v.errs, &Error{File: v.spec.Source, Line: line, Field: v.prefix + field, Reason: fmt.Sprintf(format, args...)})
 }
 
 // required reports a key that is missing, on the line of the mapping that
 // lacks it.
 func (v *validator) required(field string) {
-	v.failAt(v.spec.mappingLine(field), field, "is required")
+	v.failAt(mappingLine(v.positions(), v.prefix+field), field, "is required")
 }
 
 // parentField strips the last path element: "a.b[2]" → "a.b" → "a".
@@ -490,7 +603,10 @@ func (v *validator) check() {
 	if !s.Hardening.Valid() {
 		v.fail("hardening", "%q must be one of strict, default, off", s.Hardening)
 	}
-	v.pkg(s.Name, &s.Package)
+	v.checkV2()
+	if v.prefix == "" {
+		v.pkg(s.Name, &s.Package)
+	}
 }
 
 // parseListen parses the configured addresses for Build.
@@ -608,7 +724,12 @@ func (v *validator) pkg(name string, p *Package) {
 		}
 		dsts[f.Dst] = i
 	}
-	v.fileRules(name, p)
+	var names []string
+	for _, svc := range v.spec.All() {
+		names = append(names, svc.BaseName())
+	}
+	v.fileRules(names, p)
+	v.pkgV2(names, p)
 	for i, c := range p.Conffiles {
 		v.absPath(fmt.Sprintf("package.conffiles[%d]", i), c)
 	}
@@ -648,7 +769,7 @@ func (v *validator) instance(t string) string {
 	if !v.spec.IsTemplate() {
 		return t
 	}
-	return strings.NewReplacer("%i", "i", "%I", "i").Replace(t)
+	return strings.NewReplacer("%i", "i", "%I", "i").Replace(t) // as ValidInstancePath reads it
 }
 
 // pidfile checks where the pidfile is: inside a directory, and not in a

@@ -138,20 +138,25 @@ func pamModuleDir(dst string) bool {
 // directory, not a directory of another entry; mode must not carry the
 // setuid, setgid or sticky bit, nor be writable by others; a file in a
 // unit directory must be one of this service's units.
-func (v *validator) fileRules(name string, p *Package) {
+//
+// A file owned by a service's account (owner or group other than root)
+// may be writable by its owner; group write is allowed only to a group
+// other than root; o+w never.
+func (v *validator) fileRules(names []string, p *Package) {
 	for i, f := range p.Files {
 		field := fmt.Sprintf("package.files[%d]", i)
 		if f.Mode&specialBits != 0 {
 			v.fail(field+".mode", "%04o: setuid, setgid and sticky bits are refused (a service gets its privileges from its unit and init script, user and group)", uint32(f.Mode))
 		}
-		if f.Mode&othersWrite != 0 {
+		rootGroup := f.Group == "" || f.Group == "root"
+		if f.Mode&0o002 != 0 || (rootGroup && f.Mode&othersWrite != 0) {
 			v.fail(field+".mode", "%04o: writable by group or others (a package file is root's; drop the g+w and o+w bits)", uint32(f.Mode))
 		}
 		if !path.IsAbs(f.Dst) || path.Clean(f.Dst) != f.Dst {
 			continue // reported by pkg
 		}
-		if other := foreignUnit(name, f.Dst); other != "" {
-			v.fail(field+".dst", "%q is another service's unit (%s); a package ships only its own units, named %s.* or %s@.*", f.Dst, other, name, name)
+		if other := foreignUnit(names, f.Dst); other != "" {
+			v.fail(field+".dst", "%q is another service's unit (%s); a package ships only its own units, named %s.* or %s@.*", f.Dst, other, names[0], names[0])
 			continue
 		}
 		if reason := dstProblem(f.Dst); reason != "" {
@@ -203,18 +208,21 @@ func dstProblem(dst string) string {
 }
 
 // shippedPathErrors is CheckPackage's part of these rules: the package
-// ships the environment file (generated, or from package.files), so it
-// must be where a package file may go. A spec that is only rendered may
-// point environment_file anywhere.
+// ships the environment file of each service (generated, or from
+// package.files), so it must be where a package file may go. A spec that
+// is only rendered may point environment_file anywhere.
 func (s *Spec) shippedPathErrors() Errors {
-	p := s.EnvironmentFile
-	if !path.IsAbs(p) || path.Clean(p) != p {
-		return nil // reported by Build
+	var errs Errors
+	for _, svc := range s.All() {
+		p := svc.EnvironmentFile
+		if !path.IsAbs(p) || path.Clean(p) != p {
+			continue // reported by Build
+		}
+		if reason := dstProblem(p); reason != "" {
+			errs = append(errs, svc.FieldError("environment_file", fmt.Sprintf("%q %s (the package ships it)", p, reason)))
+		}
 	}
-	if reason := dstProblem(p); reason != "" {
-		return Errors{s.FieldError("environment_file", fmt.Sprintf("%q %s (the package ships it)", p, reason))}
-	}
-	return nil
+	return errs
 }
 
 // foreignUnit returns the unit (or drop-in directory) name when dst is in
@@ -223,7 +231,10 @@ func (s *Spec) shippedPathErrors() Errors {
 // as NAME-cleanup.timer, NAME-*; a drop-in directory changes the unit it is
 // named after, so it must be NAME.*.d or NAME@.*.d (apt-daily.service.d is
 // not the service apt's).
-func foreignUnit(name, dst string) string {
+//
+// names are the base names of the package's services (without a
+// template's "@"); a unit of any of them is the package's own.
+func foreignUnit(names []string, dst string) string {
 	for _, d := range unitDirs {
 		base, ok := strings.CutPrefix(dst, d)
 		if !ok {
@@ -232,13 +243,15 @@ func foreignUnit(name, dst string) string {
 		// A drop-in directory (ssh.service.d/x.conf) or a wants link
 		// directory is named after the unit it changes.
 		base, _, dropIn := strings.Cut(base, "/")
-		owns := []string{name + ".", name + "@."}
-		if !dropIn {
-			owns = append(owns, name+"-")
-		}
-		for _, own := range owns {
-			if strings.HasPrefix(base, own) {
-				return ""
+		for _, name := range names {
+			owns := []string{name + ".", name + "@."}
+			if !dropIn {
+				owns = append(owns, name+"-")
+			}
+			for _, own := range owns {
+				if strings.HasPrefix(base, own) {
+					return ""
+				}
 			}
 		}
 		return base

@@ -47,6 +47,35 @@ type Config struct {
 	Hardening        string
 	Package          PackageConfig
 
+	// Spec v2 (issue 8); see the Spec fields of the same names.
+	ArgsFromEnv           []EnvVar
+	Directories           map[DirectoryKind][]string // nil: no key of that kind
+	DirectoryModes        map[DirectoryKind]uint32   // only the modes given
+	ReadWritePaths        []string
+	ReadOnlyPaths         []string
+	InaccessiblePaths     []string
+	CapabilityBoundingSet []string
+	AmbientCapabilities   []string
+	UMask                 string
+	HardeningOverrides    []Override
+	Reload                string
+	ExecReload            []string
+	ExecStartPre          [][]string
+	StopTimeoutInfinite   bool // stop_timeout: infinity
+	SendSIGKILL           *bool
+	KillMode              string
+	StartLimitInterval    *time.Duration
+	StartLimitBurst       *int
+	Documentation         []string
+	Aliases               []string
+	LogRotate             *LogRotateConfig
+	// Services (services) are the further services of the package, each
+	// as written; their Package and Services are never set.
+	Services []*Config
+	// field is where the service stands in the file: "" for the top
+	// document, "services[N]." for a further service.
+	field string
+
 	// Source is the file the config was read from; empty for flags.
 	Source string
 	// lines maps a field path ("exec", "args[1]", "package.files[0].src")
@@ -67,13 +96,37 @@ type PackageConfig struct {
 	Conffiles  []string
 	Enable     *bool
 	Start      *bool
+	// Directories (package.directories) and Purge (package.purge), as written.
+	Directories []PackageDirConfig
+	Purge       []string
 }
 
 // FileConfig is one package.files entry as written; Mode is nil when not given.
 type FileConfig struct {
-	Src  string
-	Dst  string
-	Mode *uint32
+	Src   string
+	Dst   string
+	Mode  *uint32
+	Owner string
+	Group string
+}
+
+// PackageDirConfig is one package.directories entry as written; Mode is
+// nil when not given.
+type PackageDirConfig struct {
+	Path  string
+	Owner string
+	Group string
+	Mode  *uint32
+}
+
+// LogRotateConfig is the logrotate mapping as written; see LogRotate.
+type LogRotateConfig struct {
+	Files     []string
+	Method    string
+	Frequency string
+	Rotate    *int
+	Compress  *bool
+	Mode      *uint32
 }
 
 // MaxSpecSize is the largest spec file Parse accepts.
@@ -244,8 +297,19 @@ func (p *parser) mapping(n *yaml.Node, prefix string, handlers map[string]keyHan
 }
 
 func topLevelKeys(p *parser) map[string]keyHandler {
-	c := p.cfg
-	return map[string]keyHandler{
+	keys := serviceKeys(p, p.cfg)
+	keys["package"] = func(field string, n *yaml.Node) {
+		p.at(field, n)
+		p.mapping(n, field, packageKeys(p))
+	}
+	keys["services"] = p.services
+	return keys
+}
+
+// serviceKeys are the keys of one service: the document's top mapping
+// (with package and services added) or an item of services.
+func serviceKeys(p *parser, c *Config) map[string]keyHandler {
+	keys := map[string]keyHandler{
 		"name":              p.str(&c.Name),
 		"description":       p.str(&c.Description),
 		"exec":              p.str(&c.Exec),
@@ -259,7 +323,7 @@ func topLevelKeys(p *parser) map[string]keyHandler {
 		"working_directory": p.str(&c.WorkingDirectory),
 		"restart":           p.str(&c.Restart),
 		"restart_sec":       p.duration(&c.RestartDelay),
-		"stop_timeout":      p.duration(&c.StopTimeout),
+		"stop_timeout":      p.stopTimeout(c),
 		"watchdog_sec":      p.duration(&c.WatchdogTimeout),
 		"reload_signal":     p.str(&c.ReloadSignal),
 		"after":             p.strList(&c.After),
@@ -268,27 +332,49 @@ func topLevelKeys(p *parser) map[string]keyHandler {
 		"listen":            p.strList(&c.Listen),
 		"limits":            p.limits(&c.Limits),
 		"hardening":         p.str(&c.Hardening),
-		"package": func(field string, n *yaml.Node) {
-			p.at(field, n)
-			p.mapping(n, field, packageKeys(p))
-		},
+
+		"args_from_env":            p.argsFromEnv(&c.ArgsFromEnv),
+		"read_write_paths":         p.strList(&c.ReadWritePaths),
+		"read_only_paths":          p.strList(&c.ReadOnlyPaths),
+		"inaccessible_paths":       p.strList(&c.InaccessiblePaths),
+		"capability_bounding_set":  p.strList(&c.CapabilityBoundingSet),
+		"ambient_capabilities":     p.strList(&c.AmbientCapabilities),
+		"umask":                    p.str(&c.UMask),
+		"hardening_overrides":      p.overrides(&c.HardeningOverrides),
+		"reload":                   p.str(&c.Reload),
+		"exec_reload":              p.strList(&c.ExecReload),
+		"exec_start_pre":           p.commands(&c.ExecStartPre),
+		"send_sigkill":             p.boolean(&c.SendSIGKILL),
+		"kill_mode":                p.str(&c.KillMode),
+		"start_limit_interval_sec": p.duration(&c.StartLimitInterval),
+		"start_limit_burst":        p.integer(&c.StartLimitBurst),
+		"documentation":            p.strList(&c.Documentation),
+		"alias":                    p.strList(&c.Aliases),
+		"logrotate":                p.logrotate(&c.LogRotate),
 	}
+	for _, k := range DirectoryKinds() {
+		keys[string(k)+"_directory"] = p.directories(c, k)
+		keys[string(k)+"_directory_mode"] = p.directoryMode(c, k)
+	}
+	return keys
 }
 
 func packageKeys(p *parser) map[string]keyHandler {
 	pc := &p.cfg.Package
 	return map[string]keyHandler{
-		"version":    p.str(&pc.Version),
-		"release":    p.str(&pc.Release),
-		"arch":       p.str(&pc.Arch),
-		"maintainer": p.str(&pc.Maintainer),
-		"license":    p.str(&pc.License),
-		"homepage":   p.str(&pc.Homepage),
-		"depends":    p.strList(&pc.Depends),
-		"files":      p.files(&pc.Files),
-		"conffiles":  p.strList(&pc.Conffiles),
-		"enable":     p.boolean(&pc.Enable),
-		"start":      p.boolean(&pc.Start),
+		"directories": p.packageDirs(&pc.Directories),
+		"purge":       p.strList(&pc.Purge),
+		"version":     p.str(&pc.Version),
+		"release":     p.str(&pc.Release),
+		"arch":        p.str(&pc.Arch),
+		"maintainer":  p.str(&pc.Maintainer),
+		"license":     p.str(&pc.License),
+		"homepage":    p.str(&pc.Homepage),
+		"depends":     p.strList(&pc.Depends),
+		"files":       p.files(&pc.Files),
+		"conffiles":   p.strList(&pc.Conffiles),
+		"enable":      p.boolean(&pc.Enable),
+		"start":       p.boolean(&pc.Start),
 	}
 }
 
@@ -458,21 +544,11 @@ func (p *parser) files(dst *[]FileConfig) keyHandler {
 			f := fmt.Sprintf("%s[%d]", field, i)
 			p.at(f, item)
 			p.mapping(item, f, map[string]keyHandler{
-				"src": p.str(&fc.Src),
-				"dst": p.str(&fc.Dst),
-				"mode": func(mf string, mn *yaml.Node) {
-					v, ok := p.scalar(mf, mn)
-					if !ok {
-						return
-					}
-					m, err := strconv.ParseUint(strings.TrimPrefix(v, "0o"), 8, 32)
-					if err != nil || m > 0o7777 {
-						p.fail(mn.Line, mf, fmt.Sprintf("%q is not an octal file mode like 0755", v))
-						return
-					}
-					mode := uint32(m)
-					fc.Mode = &mode
-				},
+				"src":   p.str(&fc.Src),
+				"dst":   p.str(&fc.Dst),
+				"mode":  p.mode(&fc.Mode),
+				"owner": p.str(&fc.Owner),
+				"group": p.str(&fc.Group),
 			})
 			out = append(out, fc)
 		}

@@ -13,9 +13,15 @@ package spec
 // that was ("package.files[0]", "package"). It returns 0 when the spec did
 // not come from a file (flags, a Spec built by hand) or when no enclosing
 // key was written: a default is not located.
-func (s *Spec) Line(field string) int {
+//
+// For a further service of the package (an element of Extra), field is
+// the service's own ("exec") and the line is that of services[N].exec.
+func (s *Spec) Line(field string) int { return lineIn(s.lines, s.field+field) }
+
+// lineIn is Line on a map of full field paths.
+func lineIn(lines map[string]int, field string) int {
 	for f := field; f != ""; f = parentField(f) {
-		if l, ok := s.lines[f]; ok {
+		if l, ok := lines[f]; ok {
 			return l
 		}
 	}
@@ -24,16 +30,18 @@ func (s *Spec) Line(field string) int {
 
 // mappingLine is Line, except that a field no enclosing key locates is
 // placed on the document's top mapping: where a missing key belongs.
-func (s *Spec) mappingLine(field string) int {
-	if l := s.Line(field); l > 0 {
+func mappingLine(lines map[string]int, field string) int {
+	if l := lineIn(lines, field); l > 0 {
 		return l
 	}
-	return s.lines[""]
+	return lines[""]
 }
 
 // FieldError returns an *Error about field of s, with s.Source and the
 // field's line (see Line): the way for code that checks a Spec after Build
 // (packaging, a command) to report a problem as "file:line: field: reason".
+// For a further service (an element of Extra) the field is named as the
+// file has it: "services[N].exec".
 func (s *Spec) FieldError(field, reason string) *Error {
-	return &Error{File: s.Source, Line: s.Line(field), Field: field, Reason: reason}
+	return &Error{File: s.Source, Line: s.Line(field), Field: s.field + field, Reason: reason}
 }
