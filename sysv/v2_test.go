@@ -3,6 +3,9 @@ package sysv
 import (
 	"bytes"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -142,6 +145,45 @@ func TestV2Reject(t *testing.T) {
 		err := g.Script(&buf, s)
 		if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), tt.want+":") {
 			t.Errorf("%s: err = %v, want ErrUnsafe naming %s", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestEveryKey renders testdata/v2/every-key.yaml through spec's parser:
+// one script, for the main service (the other is a template), as golden.
+func TestEveryKey(t *testing.T) {
+	s, err := spec.Load(filepath.Join("testdata", "v2", "every-key.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := g.Files(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Name != "redis-server" {
+		t.Fatalf("Files: %d files, want the main service's script only", len(files))
+	}
+	path := filepath.Join("testdata", "golden", "v2-every-key.sh")
+	if *update {
+		if err := os.WriteFile(path, files[0].Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(files[0].Data, want) {
+		t.Errorf("script differs from %s:\n%s", path, firstDiff(string(want), string(files[0].Data)))
+	}
+	if shellcheck, err := exec.LookPath("shellcheck"); err == nil {
+		out, err := exec.Command(shellcheck, "-s", "sh", "-f", "gcc", path).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("shellcheck -s sh: %v\n%s", err, out)
 		}
 	}
 }
