@@ -412,3 +412,33 @@ func TestKillMode(t *testing.T) {
 		}
 	}
 }
+
+// TestStopTimeoutInfinite: stop waits for a program that ignores TERM past
+// any timeout (stop_timeout is 1s underneath) and never sends KILL; it
+// returns once the program is gone.
+func TestStopTimeoutInfinite(t *testing.T) {
+	sc := v2Modes[1]
+	lc, _ := v2Fixture(t, sc, roleStubborn, nil, func(s *spec.Spec, f fixture) {
+		s.StopTimeoutInfinite = true
+		s.StopTimeout = time.Second
+	})
+	lc.do("start", 0)
+	pid := lc.pid()
+	cmd := exec.Command(lc.n.enter[0], append(append(lc.n.enter[1:], lc.sh...), lc.f.script, "stop")...)
+	cmd.Env = lc.env
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lc.waitRecords(2)           // the ignored TERM
+	time.Sleep(3 * time.Second) // three times what a KILL would have waited for
+	if !slices.Equal(lc.instances(), []string{pid}) {
+		t.Fatalf("instances %v: the program did not outlive the 1s timeout", lc.instances())
+	}
+	lc.n.sh(t, "kill -KILL "+pid)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out.String())
+	}
+	lc.do("status", 3)
+}
