@@ -63,11 +63,51 @@
 // itself (or a #! script), not a wrapper that execs another binary: such a
 // process never counts as ours.
 //
+// Spec v2 keys (issue 8), each rendered only when the spec sets it, so that
+// an older spec gives the same script byte for byte:
+//   - args_from_env: after the environment file is read, the words of each
+//     variable follow the args, split as systemd splits an unquoted $NAME
+//     (at spaces, tabs, newlines and carriage returns; '...' and "..."
+//     quote and \ escapes, the quotes and backslashes removed; nothing
+//     expanded or globbed). exec_start_pre and exec_reload do not get them.
+//   - directories: created before start, as root, one component at a time
+//     (a parent the spec does not name is root's, 0755), then given to the
+//     service's user and group (configuration: root) with the spec's mode;
+//     a component that is not a real directory (a symbolic link planted by
+//     the account) fails the start and is never followed.
+//   - ambient_capabilities, capability_bounding_set: the program starts
+//     through util-linux setpriv (--inh-caps/--ambient-caps,
+//     --bounding-set, and --reuid/--regid/--init-groups instead of
+//     start-stop-daemon --chuid or runuser); without it start fails with
+//     "capabilities need util-linux setpriv".
+//   - umask: the program's umask instead of 022.
+//   - reload none: reload prints that there is none and exits 3,
+//     force-reload restarts. reload command: reload and force-reload run
+//     exec_reload in the foreground as the service's account with the
+//     program's environment, limits, umask, directory and MAINPID.
+//   - exec_start_pre: run in order, as the service's account, before start
+//     (after the directories), before reload and before restart; the first
+//     that fails ends the action with 1, its output shown, and a running
+//     program is left alone.
+//   - stop_timeout infinity: stop waits as long as it takes. send_sigkill
+//     false: when the timeout passes, stop exits 1 and sends no KILL.
+//   - kill_mode control-group: TERM (and KILL after the timeout) go to the
+//     program's process group while the program, proven ours, leads it;
+//     what is left of the group after it exits gets the rest of the
+//     timeout, then KILL. mixed: TERM to the program, KILL to the group
+//     (at the timeout, or to what is left once the program exited). A
+//     program that does not lead its group is signalled alone. With
+//     start-stop-daemon the program is started through setsid so that it
+//     leads its group. process: as before.
+//   - documentation: "# Documentation: URI" lines in the header (none for
+//     the default, the homepage); alias: more names in LSB Provides:.
+//   - template services (name@) get no script: Script returns
+//     ErrTemplate, and Files renders every other service of s.All().
+//
 // Non-goals: the script does not supervise or restart the program (restart,
 // restart_sec and watchdog_sec are systemd-only), does not provide socket
-// activation (listen) and applies no hardening. Variables of the
-// environment file reach the program only; the script does not read
-// DAEMON_OPTS-style settings from it.
+// activation (listen) and applies no hardening (hardening_overrides and
+// the read_write/read_only/inaccessible paths have no SysV meaning).
 //
 // Four environment variables exist for tests and should stay unset in
 // production: DAEMONCTL_NO_SSD=1 forces the portable path,

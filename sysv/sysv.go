@@ -27,7 +27,7 @@ var ErrUnsafe = errors.New("sysv: unsafe value")
 
 // ErrTemplate reports a template service (a name ending in "@"): SysV init
 // has no instances, so no init script is generated for it. Callers that
-// generate for every service of a package skip it (AllFiles does).
+// generate for every service of a package skip it (Files does).
 var ErrTemplate = errors.New("sysv: no init script for a template service")
 
 // templateName is the template the script is rendered from, in templates.FS.
@@ -73,37 +73,25 @@ func (g *Generator) Script(w io.Writer, s *spec.Spec) error {
 	return nil
 }
 
-// Files returns the init script as one file named after the service, mode
-// 0755, for atomicfile.WriteAll. Errors are Script's; a template service
-// gives an error wrapping ErrTemplate.
+// Files returns the init scripts of the package of s, for
+// atomicfile.WriteAll: one per service of s.All() that is not a template
+// (SysV init has no instances), in that order, each named after its
+// service, mode 0755. A spec with no further services gives its one
+// script. Errors are Script's; no files are returned on error.
 func (g *Generator) Files(s *spec.Spec) ([]atomicfile.File, error) {
-	data, err := g.render(s)
-	if err != nil {
-		return nil, err
-	}
-	return []atomicfile.File{{Name: s.Name, Mode: 0o755, Data: data}}, nil
-}
-
-// AllFiles returns the init scripts of every service of s's package
-// (s.All()) that is not a template, in that order, as Files names them.
-// Nothing is returned when one of them fails.
-func (g *Generator) AllFiles(s *spec.Spec) ([]atomicfile.File, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: no spec", ErrUnsafe)
 	}
 	var files []atomicfile.File
 	for _, svc := range s.All() {
-		if svc == nil {
-			return nil, fmt.Errorf("%w: no spec among the services of %s", ErrUnsafe, s.Name)
-		}
-		if svc.IsTemplate() {
+		if svc != nil && svc.IsTemplate() {
 			continue
 		}
-		f, err := g.Files(svc)
+		data, err := g.render(svc)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, f...)
+		files = append(files, atomicfile.File{Name: svc.Name, Mode: 0o755, Data: data})
 	}
 	return files, nil
 }

@@ -3,6 +3,9 @@ package sysv
 import (
 	"bytes"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -55,7 +58,8 @@ func v2Cases(t testing.TB) map[string]*spec.Spec {
 	return map[string]*spec.Spec{"v2-full": full, "v2-none": none, "v2-nokill": nokill, "v2-nokillcg": nokillcg, "v2-infcg": infcg}
 }
 
-// TestTemplateService: no init script for a template; AllFiles skips it.
+// TestTemplateService: no init script for a template; Files renders the
+// other services of the package and skips it.
 func TestTemplateService(t *testing.T) {
 	g, err := New()
 	if err != nil {
@@ -70,7 +74,7 @@ func TestTemplateService(t *testing.T) {
 	}
 	second := build(t, spec.Config{Name: "second", Exec: "/usr/bin/second"})
 	main.Extra = []*spec.Spec{tmpl, second}
-	files, err := g.AllFiles(main)
+	files, err := g.Files(main)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +83,14 @@ func TestTemplateService(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	if strings.Join(names, " ") != "main second" {
-		t.Fatalf("AllFiles names %v, want main second", names)
+		t.Fatalf("Files names %v, want main second", names)
 	}
 	if !bytes.Equal(files[1].Data, render(t, second)) {
-		t.Error("AllFiles data differs from Script output")
+		t.Error("Files data differs from Script output")
+	}
+	// A package whose only service is a template has no init script.
+	if files, err := g.Files(tmpl); err != nil || len(files) != 0 {
+		t.Errorf("Files(template) = %d files, %v; want none", len(files), err)
 	}
 }
 
@@ -137,6 +145,45 @@ func TestV2Reject(t *testing.T) {
 		err := g.Script(&buf, s)
 		if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), tt.want+":") {
 			t.Errorf("%s: err = %v, want ErrUnsafe naming %s", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestEveryKey renders testdata/v2/every-key.yaml through spec's parser:
+// one script, for the main service (the other is a template), as golden.
+func TestEveryKey(t *testing.T) {
+	s, err := spec.Load(filepath.Join("testdata", "v2", "every-key.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := g.Files(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Name != "redis-server" {
+		t.Fatalf("Files: %d files, want the main service's script only", len(files))
+	}
+	path := filepath.Join("testdata", "golden", "v2-every-key.sh")
+	if *update {
+		if err := os.WriteFile(path, files[0].Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(files[0].Data, want) {
+		t.Errorf("script differs from %s:\n%s", path, firstDiff(string(want), string(files[0].Data)))
+	}
+	if shellcheck, err := exec.LookPath("shellcheck"); err == nil {
+		out, err := exec.Command(shellcheck, "-s", "sh", "-f", "gcc", path).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("shellcheck -s sh: %v\n%s", err, out)
 		}
 	}
 }

@@ -407,10 +407,18 @@ do_start() {
 	fi
 	# Capabilities: util-linux setpriv switches the account and keeps them
 	# (start-stop-daemon --chuid would drop them before the program runs).
-	if ! tool=$(command -v setpriv) || ! "$tool" --help 2>&1 | grep -q -e --ambient-caps; then
-		log_progress_msg "(capabilities need util-linux setpriv)"
-		return 1
-	fi
+	# (busybox's setpriv has --ambient-caps, but no --reuid or --bounding-set)
+	tool=$(command -v setpriv) || tool=
+	help=$([ -z "$tool" ] || "$tool" --help 2>&1)
+	for opt in --ambient-caps --bounding-set --reuid; do
+		case $help in
+		*"$opt"*) ;;
+		*)
+			log_progress_msg "(capabilities need util-linux setpriv)"
+			return 1
+			;;
+		esac
+	done
 	set -- -- "$sh" -c "$WRITE_PID" daemonctl "$pidfile" "$@"
 	set -- --inh-caps=+net_bind_service --ambient-caps=+net_bind_service "$@"
 	set -- --bounding-set=-all,+net_bind_service,+sys_nice "$@"
@@ -418,7 +426,13 @@ do_start() {
 		set -- --reuid="$AS_USER" --regid="$RUN_GROUP" --init-groups "$@"
 	fi
 	if [ -n "$SSD" ]; then
-		set -- --startas "$tool" -- "$@"
+		# kill_mode: the program leads a process group of its own
+		# (--background leaves it in one led by a process that exited).
+		if [ "$FORKING" = 0 ] && sid=$(command -v setsid); then
+			set -- --startas "$sid" -- "$tool" "$@"
+		else
+			set -- --startas "$tool" -- "$@"
+		fi
 		if [ "$FORKING" = 0 ]; then
 			set -- --background "$@"
 		fi
@@ -575,13 +589,13 @@ do_stop() {
 	pgid=$(group_of "$PID") || pgid=
 	[ "$pgid" = "$PID" ] || pgid=
 	if [ -n "$pgid" ]; then
-		kill -TERM -- "-$pgid" 2>/dev/null
+		kill -TERM "-$pgid" 2>/dev/null
 	else
 		kill -TERM "$PID" 2>/dev/null
 	fi
 	if ! wait_gone "$PID" $((STOP_TIMEOUT * 10)); then
 		if [ -n "$pgid" ]; then
-			kill -KILL -- "-$pgid" 2>/dev/null
+			kill -KILL "-$pgid" 2>/dev/null
 		else
 			kill -KILL "$PID" 2>/dev/null
 		fi
@@ -593,7 +607,7 @@ do_stop() {
 	WAITED=0
 	while [ -n "$pgid" ] && in_group "$pgid"; do
 		if [ "$WAITED" -ge $((STOP_TIMEOUT * 10)) ]; then
-			kill -KILL -- "-$pgid" 2>/dev/null
+			kill -KILL "-$pgid" 2>/dev/null
 			break
 		fi
 		nap

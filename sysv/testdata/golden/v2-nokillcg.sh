@@ -313,7 +313,13 @@ do_start() {
 		# start-stop-daemon never sees the pidfile: it would follow a
 		# symlink or wait on a FIFO there. The script has checked that the
 		# program is not running; /dev/null matches nothing.
-		set -- --startas "$sh" -- -c "$WRITE_PID" daemonctl "$pidfile" "$@"
+		# kill_mode: the program leads a process group of its own
+		# (--background leaves it in one led by a process that exited).
+		if [ "$FORKING" = 0 ] && tool=$(command -v setsid); then
+			set -- --startas "$tool" -- "$sh" -c "$WRITE_PID" daemonctl "$pidfile" "$@"
+		else
+			set -- --startas "$sh" -- -c "$WRITE_PID" daemonctl "$pidfile" "$@"
+		fi
 		if [ -n "$switch" ]; then
 			set -- --chuid "$AS_USER:$RUN_GROUP" "$@"
 		fi
@@ -425,7 +431,7 @@ do_stop() {
 	pgid=$(group_of "$PID") || pgid=
 	[ "$pgid" = "$PID" ] || pgid=
 	if [ -n "$pgid" ]; then
-		kill -TERM -- "-$pgid" 2>/dev/null
+		kill -TERM "-$pgid" 2>/dev/null
 	else
 		kill -TERM "$PID" 2>/dev/null
 	fi

@@ -368,17 +368,31 @@ do_start() {
 	fi
 	# Capabilities: util-linux setpriv switches the account and keeps them
 	# (start-stop-daemon --chuid would drop them before the program runs).
-	if ! tool=$(command -v setpriv) || ! "$tool" --help 2>&1 | grep -q -e --ambient-caps; then
-		log_progress_msg "(capabilities need util-linux setpriv)"
-		return 1
-	fi
+	# (busybox's setpriv has --ambient-caps, but no --reuid or --bounding-set)
+	tool=$(command -v setpriv) || tool=
+	help=$([ -z "$tool" ] || "$tool" --help 2>&1)
+	for opt in --ambient-caps --bounding-set --reuid; do
+		case $help in
+		*"$opt"*) ;;
+		*)
+			log_progress_msg "(capabilities need util-linux setpriv)"
+			return 1
+			;;
+		esac
+	done
 	set -- -- "$sh" -c "$WRITE_PID" daemonctl "$pidfile" "$@"
 	set -- --bounding-set=-all "$@"
 	if [ -n "$switch" ]; then
 		set -- --reuid="$AS_USER" --regid="$RUN_GROUP" --init-groups "$@"
 	fi
 	if [ -n "$SSD" ]; then
-		set -- --startas "$tool" -- "$@"
+		# kill_mode: the program leads a process group of its own
+		# (--background leaves it in one led by a process that exited).
+		if [ "$FORKING" = 0 ] && sid=$(command -v setsid); then
+			set -- --startas "$sid" -- "$tool" "$@"
+		else
+			set -- --startas "$tool" -- "$@"
+		fi
 		if [ "$FORKING" = 0 ]; then
 			set -- --background "$@"
 		fi
@@ -471,7 +485,7 @@ do_stop() {
 	# The leader is gone; what is left of its group (a process group keeps
 	# its number while it has members) gets KILL.
 	if [ -n "$pgid" ] && in_group "$pgid"; then
-		kill -KILL -- "-$pgid" 2>/dev/null
+		kill -KILL "-$pgid" 2>/dev/null
 	fi
 	rm -f "$PIDFILE"
 	return 0
