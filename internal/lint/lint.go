@@ -67,7 +67,7 @@ const (
 
 // Render renders every service of s (s.All()): with Systemd the units of
 // each (systemd.Generator.Files), with SysV the init script of each
-// service that is not a template (sysv.Generator.AllFiles). Errors are the
+// service that is not a template (sysv.Generator.Files). Errors are the
 // generators' own; nothing is returned on error.
 func Render(s *spec.Spec, targets Target) ([]Service, error) {
 	var files []atomicfile.File
@@ -85,7 +85,7 @@ func Render(s *spec.Spec, targets Target) ([]Service, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := scripts.AllFiles(s)
+		f, err := scripts.Files(s)
 		if err != nil {
 			return nil, err
 		}
