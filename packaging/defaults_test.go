@@ -23,7 +23,7 @@ func TestDefaultsFileIsCommentedOut(t *testing.T) {
 		{Name: "MULTI", Value: "first\nsecond\" ; touch /tmp/pwned\r\nthird"},
 		{Name: "ODD", Value: "$HOME `id` 'q' \\"},
 	}
-	out, err := b.render("pkg-defaults.tmpl", docData{Name: "svc", InitScript: "/etc/init.d/svc", Environment: env})
+	out, err := b.render("pkg-defaults.tmpl", envFile{Name: "svc", Package: "svc", Single: true, InitScript: "/etc/init.d/svc", Environment: env})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,6 +89,7 @@ func New(gen Generators) (*Builder, error) {
 	}
 	funcs := sprig.TxtFuncMap()
 	funcs["shquote"] = shellQuote
+	funcs["shglob"] = shellGlob
 	funcs["dquote"] = envQuote
 	funcs["comment"] = commentLines
 	t, err := template.New("pkg").Funcs(funcs).Option("missingkey=error").ParseFS(templates.FS, "pkg-*.tmpl")
@@ -334,6 +335,12 @@ func (st *staged) infoFor(f Format) *nfpm.Info {
 	}
 	info.Umask = 0o022
 	info.Depends = depends(p, f, st.needLibc)
+	// Fedora packages that ship /etc/logrotate.d files require logrotate
+	// (rpmlint: missing-dependency-to-logrotate); Debian ones do not.
+	if f == RPM && slices.ContainsFunc(s.All(), func(svc *spec.Spec) bool { return svc.LogRotate != nil }) &&
+		!slices.ContainsFunc(info.Depends, func(d string) bool { return strings.HasPrefix(d, "logrotate") }) {
+		info.Depends = append(info.Depends, "logrotate")
+	}
 	info.Contents = st.contents(f)
 	sc := st.scripts[f]
 	info.Scripts = nfpm.Scripts{PreInstall: sc.pre, PostInstall: sc.post, PreRemove: sc.preun, PostRemove: sc.postun}

@@ -38,3 +38,31 @@ func commentLines(s string) string {
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return "#" + strings.ReplaceAll(s, "\n", "\n#")
 }
+
+// shellGlob returns the path pattern p as one POSIX shell word that still
+// expands: "*", "?" and the class "[0-9]" stay unquoted, everything else is
+// quoted as shellQuote does.
+func shellGlob(p string) string {
+	var b, lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			b.WriteString(shellQuote(lit.String()))
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(p); i++ {
+		switch {
+		case p[i] == '*' || p[i] == '?':
+			flush()
+			b.WriteByte(p[i])
+		case strings.HasPrefix(p[i:], "[0-9]"):
+			flush()
+			b.WriteString("[0-9]")
+			i += len("[0-9]") - 1
+		default:
+			lit.WriteByte(p[i])
+		}
+	}
+	flush()
+	return b.String()
+}

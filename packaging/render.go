@@ -3,6 +3,7 @@ package packaging
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,28 +12,81 @@ import (
 
 // scriptData feeds the maintainer-script templates (pkg-deb-*, pkg-rpm-*).
 type scriptData struct {
-	Script       string   // script name for the header comment, e.g. "postinst"
-	Usage        string   // how the package manager calls it, for the header comment
-	Name         string   // service name
-	Description  string   // for the account's GECOS field
-	Deb          bool     // dpkg script (else rpm scriptlet)
-	Units        []string // unit file names, e.g. echod.service echod.socket
-	InitScript   string   // absolute path of the init script; "" when none
-	User, Group  string   // account to create; "" for none (root)
-	SysusersName string   // sysusers.d file name, "<name>.conf"
-	SysusersPath string   // its absolute path on the target; "" when no account
-	Sysusers     string   // its text, for rpm's %pre (the file is not unpacked yet)
-	RuntimeDir   string   // runtime directory removed on purge; "" for none
-	Enable       bool     // enable on installation
-	Start        bool     // start on installation, restart on upgrade
+	Script    string // script name for the header comment, e.g. "postinst"
+	Usage     string // how the package manager calls it, for the header comment
+	Name      string // package name (the first service's name)
+	Deb       bool   // dpkg script (else rpm scriptlet)
+	PreUnpack bool   // the deb preinst: the sysusers file is not unpacked yet
+	// Services are the services the scripts enable, start, restart, stop
+	// and disable: every non-template service of the package, in spec
+	// order. Empty when the package ships template services only.
+	Services []serviceData
+	// Templates are the unit name patterns of the template services
+	// ("NAME@*.service"): their running instances are restarted on
+	// upgrade and stopped on removal; nothing enables them.
+	Templates []string
+	// Accounts are the accounts to create, deduplicated; empty when every
+	// service runs as root.
+	Accounts     []accountData
+	SysusersName string // sysusers.d file name, "<name>.conf"
+	SysusersPath string // its absolute path on the target; "" when no account
+	Sysusers     string // its text, for rpm's %pre and the deb preinst (the file is not unpacked yet)
+	Enable       bool   // enable on installation
+	Start        bool   // start on installation, restart on upgrade
+	// Purge is what purging (deb) or erasing (rpm) removes beyond the
+	// runtime directories; see purgeData.
+	Purge purgeData
 	// Root prefixes every file test and path the scripts run or remove
 	// (/run/systemd/system, the init script, policy-rc.d, the runtime
 	// directory). Always "" in packages; tests point it at a temporary tree.
 	Root string
 }
 
+// InitScripts are the Services that have an init script.
+func (d scriptData) InitScripts() []serviceData {
+	var out []serviceData
+	for _, s := range d.Services {
+		if s.InitScript != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RuntimeDirs reports whether a service has a runtime directory to remove.
+func (d scriptData) RuntimeDirs() bool {
+	return slices.ContainsFunc(d.Services, func(s serviceData) bool { return s.RuntimeDir != "" })
+}
+
+// serviceData is one non-template service of the maintainer scripts.
+type serviceData struct {
+	Name       string   // service name
+	Units      []string // unit file names, e.g. echod.service echod.socket
+	InitScript string   // absolute path of the init script; "" when none
+	RuntimeDir string   // runtime directory removed on purge; "" for none
+}
+
+// accountData is one account the package creates.
+type accountData struct {
+	User        string // user name; "" for a group only
+	Group       string // the user's primary group, never ""
+	NewGroup    bool   // the first entry naming Group: create it here
+	Description string // for the GECOS field
+}
+
+// purgeData lists what package.purge removes, already checked.
+type purgeData struct {
+	Dirs     []string // directories removed with everything in them
+	Files    []string // log file patterns (shell globs) removed with their rotated copies
+	Accounts bool     // remove the accounts the package created (recorded in MarkerDir)
+	// MarkerDir records which accounts the package created (one empty
+	// file per account: user.NAME, group.NAME); "" when Accounts is false.
+	MarkerDir string
+}
+
 // scriptUsage documents each script's calling convention in its header.
 var scriptUsage = map[string][2]string{
+	"pkg-deb-preinst.tmpl":  {"preinst", "dpkg runs it as: preinst install [OLD-VERSION [NEW-VERSION]] | upgrade OLD-VERSION NEW-VERSION | abort-upgrade NEW-VERSION"},
 	"pkg-deb-postinst.tmpl": {"postinst", "dpkg runs it as: postinst configure [OLD-VERSION] | abort-upgrade NEW-VERSION | abort-remove | abort-deconfigure ..."},
 	"pkg-deb-prerm.tmpl":    {"prerm", "dpkg runs it as: prerm remove | upgrade NEW-VERSION | deconfigure ... | failed-upgrade OLD-VERSION"},
 	"pkg-deb-postrm.tmpl":   {"postrm", "dpkg runs it as: postrm remove | purge | upgrade NEW-VERSION | disappear ... | abort-install | abort-upgrade OLD-VERSION | failed-upgrade OLD-VERSION"},
@@ -42,37 +96,58 @@ var scriptUsage = map[string][2]string{
 	"pkg-rpm-postun.tmpl":   {"%postun", "rpm runs it with $1 = 0 on erase, 1 when an upgrade removed this old version"},
 }
 
-// scriptData collects what the maintainer scripts of format f need.
-func (b *Builder) scriptData(s *spec.Spec, f Format, units []string, initScript, sysusersPath, sysusers, root string) scriptData {
+// scriptData collects what the maintainer scripts of format f need:
+// services are the package's non-template services with their units and
+// init scripts, in s.All() order.
+func (b *Builder) scriptData(s *spec.Spec, f Format, services []serviceData, sysusersPath, sysusers, root string) scriptData {
 	d := scriptData{
 		Name:         s.Name,
-		Description:  gecosText(s.Description),
 		Deb:          f == Deb,
-		Units:        units,
-		InitScript:   initScript,
-		User:         account(s.User),
-		Group:        account(s.Group),
+		Services:     services,
+		Accounts:     accounts(s),
 		SysusersName: s.Name + ".conf",
 		SysusersPath: sysusersPath,
 		Sysusers:     sysusers,
-		RuntimeDir:   runtimeDir(s),
-		Enable:       s.Package.Enable,
-		Start:        s.Package.Start,
+		Enable:       s.Package.Enable && len(services) > 0,
+		Start:        s.Package.Start && len(services) > 0,
 		Root:         root,
 	}
-	// Not spec's default (Build already gave the group the user's name):
-	// a group of root has no account to create, and useradd, like
-	// sysusers' "u NAME -", then gives the user a group of its own.
-	if d.User != "" && d.Group == "" {
-		d.Group = d.User
+	for _, svc := range s.All() {
+		if svc.IsTemplate() {
+			d.Templates = append(d.Templates, svc.Name+"*.service")
+		}
 	}
 	return d
 }
 
+// accounts lists the accounts the services of s run as, each user and
+// group once, in s.All() order.
+func accounts(s *spec.Spec) []accountData {
+	var out []accountData
+	users, groups := map[string]bool{}, map[string]bool{}
+	for _, svc := range s.All() {
+		a := accountData{User: account(svc.User), Group: account(svc.Group), Description: gecosText(svc.Description)}
+		// Not spec's default (Build already gave the group the user's
+		// name): a group of root has no account to create, and useradd,
+		// like sysusers' "u NAME -", then gives the user a group of its own.
+		if a.User != "" && a.Group == "" {
+			a.Group = a.User
+		}
+		if a.Group == "" || (users[a.User] && a.User != "") || (a.User == "" && groups[a.Group]) {
+			continue
+		}
+		a.NewGroup = !groups[a.Group]
+		users[a.User], groups[a.Group] = true, true
+		out = append(out, a)
+	}
+	return out
+}
+
 // runtimeDir is the service's own directory under /run, removed on purge,
-// when spec.Spec.RuntimeDirectory says the pidfile lives in it; "" otherwise.
+// when spec.Spec.RuntimeDirectory says the pidfile lives in it; "" otherwise
+// and for a template service (whose directories belong to its instances).
 func runtimeDir(s *spec.Spec) string {
-	if s.RuntimeDirectory() == "" {
+	if s.RuntimeDirectory() == "" || s.IsTemplate() {
 		return ""
 	}
 	return "/run/" + s.Name
@@ -105,9 +180,8 @@ type docData struct {
 	LicenseText                         string // full text, one leading space per line, or ""
 	Environment                         []spec.EnvVar
 	InitScript                          string
-	User, Group                         string
-	Gecos                               string
-	StaticBinaries                      []string // package-relative paths of static ELF programs
+	Accounts                            []accountData // the accounts the package creates
+	StaticBinaries                      []string      // package-relative paths of static ELF programs
 }
 
 func (st *staged) docData(static []string, initScript string) docData {
@@ -123,9 +197,7 @@ func (st *staged) docData(static []string, initScript string) docData {
 		RFC3339:        st.mtime.Format(time.RFC3339),
 		Environment:    s.Environment,
 		InitScript:     initScript,
-		User:           account(s.User),
-		Group:          account(s.Group),
-		Gecos:          gecosText(s.Description),
+		Accounts:       accounts(s),
 		StaticBinaries: static,
 	}
 	d.License, d.CommonLicense, d.LicenseText = dep5License(p.License)

@@ -27,7 +27,7 @@ name=${0##*/}
 echo "$name $*" >>"$CALLS"
 case "$name" in
 getent)
-    [ -f "$STATE/$1" ] && while read -r n; do [ "$n" = "$2" ] && exit 0; done <"$STATE/$1"
+    [ -f "$STATE/$1" ] && while read -r n id; do [ "$n" = "$2" ] && { echo "$2:x:${id:-1001}:${id:-1001}::/nonexistent:/usr/sbin/nologin"; exit 0; }; done <"$STATE/$1"
     exit 2 ;;
 useradd) for a; do last=$a; done; echo "$last" >>"$STATE/passwd" ;;
 groupadd) for a; do last=$a; done; echo "$last" >>"$STATE/group" ;;
@@ -61,7 +61,7 @@ const (
 	rpmChroot                  // image build: systemctl present, nothing running
 )
 
-var debTools = []string{"deb-systemd-helper", "deb-systemd-invoke", "systemctl", "update-rc.d", "invoke-rc.d", "getent", "useradd", "groupadd"}
+var debTools = []string{"deb-systemd-helper", "deb-systemd-invoke", "systemctl", "update-rc.d", "invoke-rc.d", "getent", "useradd", "groupadd", "userdel", "groupdel"}
 
 func newHost(t *testing.T, b *Builder, s *spec.Spec, kind hostKind, extraTools ...string) *host {
 	t.Helper()
@@ -94,7 +94,7 @@ func newHost(t *testing.T, b *Builder, s *spec.Spec, kind hostKind, extraTools .
 			t.Fatal(err)
 		}
 	}
-	for _, tool := range []string{"rm", "cat"} {
+	for _, tool := range []string{"rm", "cat", "mkdir", "rmdir"} {
 		p, err := exec.LookPath(tool)
 		if err != nil {
 			t.Fatal(err)
@@ -110,15 +110,38 @@ func newHost(t *testing.T, b *Builder, s *spec.Spec, kind hostKind, extraTools .
 		h.write("state", "runlevel", "N 3\n")
 	}
 	initDir := map[Format]string{Deb: debInitDir, RPM: rpmInitDir}[f]
-	initScript := initDir + "/" + s.Name
 	h.mkdir(initDir)
 	h.initCalls = filepath.Join(dir, "initcalls")
-	h.write("root", initScript, "#!/bin/sh\necho \"initscript $*\" >>\"$CALLS\"\n")
-	units := []string{s.Name + ".service"}
-	if len(s.Listen) > 0 {
-		units = append(units, s.Name+".socket")
+	var services []serviceData
+	for _, svc := range s.All() {
+		if svc.IsTemplate() {
+			continue
+		}
+		initScript := initDir + "/" + svc.Name
+		h.write("root", initScript, "#!/bin/sh\necho \"initscript $*\" >>\"$CALLS\"\n")
+		units := []string{svc.Name + ".service"}
+		if len(svc.Listen) > 0 {
+			units = append(units, svc.Name+".socket")
+		}
+		services = append(services, serviceData{Name: svc.Name, Units: units, InitScript: initScript, RuntimeDir: runtimeDir(svc)})
 	}
-	d := b.scriptData(s, f, units, initScript, sysusersDir+"/"+s.Name+".conf", "u "+s.User+" - \"x\"\n", h.root)
+	d := b.scriptData(s, f, services, sysusersDir+"/"+s.Name+".conf", "u "+s.User+" - \"x\"\n", h.root)
+	if p, err := purgeFor(s); err != nil {
+		t.Fatal(err)
+	} else {
+		d.Purge = p
+	}
+	if kind == debSystemd || kind == debSysV {
+		text, err := b.script("pkg-deb-preinst.tmpl", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "scripts", "preinst")
+		if err := os.WriteFile(p, text, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		h.scripts["preinst"] = p
+	}
 	names := map[Format][]string{
 		Deb: {"pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
 		RPM: {"pkg-rpm-pre.tmpl", "pkg-rpm-post.tmpl", "pkg-rpm-preun.tmpl", "pkg-rpm-postun.tmpl"},
@@ -464,9 +487,10 @@ func TestScriptsShellcheck(t *testing.T) {
 	for name, mutate := range variants {
 		s := testSpec(t, mutate)
 		for _, f := range Formats() {
-			d := b.scriptData(s, f, []string{"echod.service", "echod.socket"}, "/etc/init.d/echod", "/usr/lib/sysusers.d/echod.conf", "u echod -\n", "")
+			svc := []serviceData{{Name: s.Name, Units: []string{"echod.service", "echod.socket"}, InitScript: "/etc/init.d/echod", RuntimeDir: runtimeDir(s)}}
+			d := b.scriptData(s, f, svc, "/usr/lib/sysusers.d/echod.conf", "u echod -\n", "")
 			for n := range scriptUsage {
-				if !strings.HasPrefix(n, "pkg-"+string(f)) {
+				if !strings.HasPrefix(n, "pkg-"+string(f)) || (n == "pkg-deb-preinst.tmpl" && len(d.Accounts) == 0) {
 					continue
 				}
 				text, err := b.script(n, d)

@@ -44,10 +44,24 @@ type item struct {
 	size     int64
 	typ      string // nfpm content type overriding file/config, e.g. files.TypeRPMLicense
 	gen      string // what the package generates here, e.g. "the systemd unit"; "" for package.files
+	owner    string // "" means root
+	group    string // "" means root
+	dir      bool   // an (empty) directory: package.directories
 }
 
 // scriptSet holds the paths of the staged maintainer scripts of one format.
 type scriptSet struct{ pre, post, preun, postun string }
+
+// needsPreinst reports whether a shipped file or directory belongs to an
+// account the package creates: dpkg needs it before unpacking.
+func (st *staged) needsPreinst() bool {
+	for _, it := range st.common {
+		if it.owner != "" || it.group != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // staged is everything a package is built from, written to a temporary
 // directory (nfpm reads contents and scripts from files).
@@ -99,52 +113,30 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 	shipped := func(dst string) bool {
 		return slices.ContainsFunc(s.Package.Files, func(f spec.File) bool { return f.Dst == dst })
 	}
+	envFiles := environmentFiles(s)
 	for i, c := range s.Package.Conffiles {
-		if !shipped(c) && c != s.EnvironmentFile {
+		if !shipped(c) && !slices.ContainsFunc(envFiles, func(e envFile) bool { return e.Path == c }) {
 			return nil, spec.Errors{s.FieldError(fmt.Sprintf("package.conffiles[%d]", i),
 				fmt.Sprintf("%q is not a file the package ships (list it in package.files)", c))}
 		}
 	}
 
-	units, err := b.gen.Systemd.Files(s)
+	services, initPath, err := st.serviceFiles(b)
 	if err != nil {
-		return nil, fmt.Errorf("packaging: systemd unit: %w", err)
-	}
-	initFiles, err := b.gen.SysV.Files(s)
-	if err != nil {
-		return nil, fmt.Errorf("packaging: init script: %w", err)
-	}
-	var unitNames []string
-	for _, u := range units {
-		unitNames = append(unitNames, u.Name)
-		src, err := st.write("unit-"+u.Name, u.Data)
-		if err != nil {
-			return nil, err
-		}
-		for f, d := range map[Format]string{Deb: debUnitDir, RPM: rpmUnitDir} {
-			st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: path.Join(d, u.Name), mode: 0o644, size: int64(len(u.Data)), gen: "the systemd unit"})
-		}
-	}
-	initPath := map[Format]string{}
-	for _, sc := range initFiles {
-		src, err := st.write("init-"+sc.Name, sc.Data)
-		if err != nil {
-			return nil, err
-		}
-		for f, d := range map[Format]string{Deb: debInitDir, RPM: rpmInitDir} {
-			dst := path.Join(d, sc.Name)
-			initPath[f] = dst
-			// A file in /etc is a conffile on Debian (policy 10.7.2);
-			// Fedora does not mark init scripts %config.
-			st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data)), gen: "the init script"})
-		}
+		return nil, err
 	}
 
 	doc := st.docData(static, initPath[Deb])
 	// The environment file is the one generated file a spec may supply
 	// itself (a conffile with the administrator's settings).
-	if !shipped(s.EnvironmentFile) {
-		if err := st.generate("pkg-defaults.tmpl", b, doc, s.EnvironmentFile, 0o644, true, Deb, RPM); err != nil {
+	for _, e := range envFiles {
+		if shipped(e.Path) {
+			continue
+		}
+		if err := e.check(s); err != nil {
+			return nil, err
+		}
+		if err := st.generate("pkg-defaults.tmpl", b, e, e.Path, 0o644, true, Deb, RPM); err != nil {
 			return nil, err
 		}
 	}
@@ -174,7 +166,7 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 	}
 	sysusersPath := ""
 	var sysusers []byte
-	if account(s.User) != "" || account(s.Group) != "" {
+	if len(doc.Accounts) > 0 {
 		sysusersPath = path.Join(sysusersDir, s.Name+".conf")
 		if sysusers, err = b.render("pkg-sysusers.tmpl", doc); err != nil {
 			return nil, err
@@ -186,11 +178,24 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		st.common = append(st.common, item{src: src, dst: sysusersPath, mode: 0o644, size: int64(len(sysusers)), gen: "the sysusers file"})
 	}
 
+	for _, d := range s.Package.Directories {
+		st.common = append(st.common, item{dst: d.Path, mode: unixMode(d.Mode), dir: true,
+			owner: account(d.Owner), group: fileGroup(d.Owner, d.Group)})
+	}
+	if err := st.logrotate(b, services); err != nil {
+		return nil, err
+	}
+	purge, err := purgeFor(s)
+	if err != nil {
+		return nil, err
+	}
+
 	if err := st.checkPaths(); err != nil {
 		return nil, err
 	}
 	for _, f := range []Format{Deb, RPM} {
-		d := b.scriptData(s, f, unitNames, initPath[f], sysusersPath, string(sysusers), "")
+		d := b.scriptData(s, f, services[f], sysusersPath, string(sysusers), "")
+		d.Purge = purge
 		set, err := st.writeScripts(b, f, d)
 		if err != nil {
 			return nil, err
@@ -198,6 +203,61 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		st.scripts[f] = set
 	}
 	return st, nil
+}
+
+// serviceFiles stages the units of every service and the init script of
+// every non-template one, and returns the non-template services per format
+// with the first service's init script path per format.
+func (st *staged) serviceFiles(b *Builder) (map[Format][]serviceData, map[Format]string, error) {
+	services := map[Format][]serviceData{}
+	initPath := map[Format]string{}
+	for i, svc := range st.spec.All() {
+		units, err := b.gen.Systemd.Files(svc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging: systemd unit: %w", err)
+		}
+		var unitNames []string
+		for _, u := range units {
+			unitNames = append(unitNames, u.Name)
+			src, err := st.write("unit-"+u.Name, u.Data)
+			if err != nil {
+				return nil, nil, err
+			}
+			for f, d := range map[Format]string{Deb: debUnitDir, RPM: rpmUnitDir} {
+				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: path.Join(d, u.Name), mode: 0o644, size: int64(len(u.Data)), gen: "the systemd unit"})
+			}
+		}
+		// A template service has no init script: its instances exist
+		// only under systemd.
+		if svc.IsTemplate() {
+			continue
+		}
+		initFiles, err := b.gen.SysV.Files(svc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("packaging: init script: %w", err)
+		}
+		scripts := map[Format]string{}
+		for _, sc := range initFiles {
+			src, err := st.write("init-"+sc.Name, sc.Data)
+			if err != nil {
+				return nil, nil, err
+			}
+			for f, d := range map[Format]string{Deb: debInitDir, RPM: rpmInitDir} {
+				dst := path.Join(d, sc.Name)
+				scripts[f] = dst
+				if i == 0 {
+					initPath[f] = dst
+				}
+				// A file in /etc is a conffile on Debian (policy 10.7.2);
+				// Fedora does not mark init scripts %config.
+				st.perFmt[f] = append(st.perFmt[f], item{src: src, dst: dst, mode: 0o755, config: f == Deb, size: int64(len(sc.Data)), gen: "the init script"})
+			}
+		}
+		for _, f := range Formats() {
+			services[f] = append(services[f], serviceData{Name: svc.Name, Units: unitNames, InitScript: scripts[f], RuntimeDir: runtimeDir(svc)})
+		}
+	}
+	return services, initPath, nil
 }
 
 // userFile checks one package.files entry and stages a stripped copy of it
@@ -223,7 +283,7 @@ func (st *staged) userFile(ctx context.Context, i int, f spec.File) (item, binar
 		}
 		return item{}, binaryInfo{}, fmt.Errorf("packaging: %w", &MissingFileError{Field: field, Path: f.Src, Err: err})
 	}
-	it := item{src: src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(),
+	it := item{src: src, dst: f.Dst, mode: f.Mode.Perm(), size: fi.Size(), owner: account(f.Owner), group: fileGroup(f.Owner, f.Group),
 		config: slices.Contains(st.spec.Package.Conffiles, f.Dst) || strings.HasPrefix(f.Dst, "/etc/")}
 	bin, err := inspectBinary(src)
 	if err != nil {
@@ -293,7 +353,7 @@ func (st *staged) generate(tmpl string, b *Builder, data any, dst string, mode f
 	if err != nil {
 		return err
 	}
-	src, err := st.write(strings.TrimSuffix(tmpl, ".tmpl"), text)
+	src, err := st.write(strings.TrimSuffix(tmpl, ".tmpl")+strings.ReplaceAll(dst, "/", "_"), text)
 	if err != nil {
 		return err
 	}
@@ -331,8 +391,12 @@ func (st *staged) changelog(b *Builder, data any, dst string) error {
 
 // writeScripts renders and stages the four maintainer scripts of format f.
 func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, error) {
+	debPre := ""
+	if st.needsPreinst() && len(d.Accounts) > 0 {
+		debPre = "pkg-deb-preinst.tmpl"
+	}
 	names := map[Format][4]string{
-		Deb: {"", "pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
+		Deb: {debPre, "pkg-deb-postinst.tmpl", "pkg-deb-prerm.tmpl", "pkg-deb-postrm.tmpl"},
 		RPM: {"pkg-rpm-pre.tmpl", "pkg-rpm-post.tmpl", "pkg-rpm-preun.tmpl", "pkg-rpm-postun.tmpl"},
 	}[f]
 	var paths [4]string
@@ -340,7 +404,9 @@ func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, e
 		if n == "" {
 			continue
 		}
-		text, err := b.script(n, d)
+		sd := d
+		sd.PreUnpack = n == "pkg-deb-preinst.tmpl"
+		text, err := b.script(n, sd)
 		if err != nil {
 			return scriptSet{}, err
 		}
@@ -359,6 +425,8 @@ func (st *staged) contents(f Format) files.Contents {
 	for _, it := range all {
 		typ := files.TypeFile
 		switch {
+		case it.dir:
+			typ = files.TypeDir
 		case it.typ != "":
 			typ = it.typ
 		case it.config:
@@ -369,7 +437,7 @@ func (st *staged) contents(f Format) files.Contents {
 			Destination: it.dst,
 			Type:        typ,
 			FileInfo: &files.ContentFileInfo{
-				Owner: "root", Group: "root",
+				Owner: cmpOr(it.owner, "root"), Group: cmpOr(it.group, "root"),
 				Mode: it.mode, MTime: st.mtime, Size: it.size,
 			},
 		})
@@ -389,8 +457,10 @@ func (st *staged) checkPaths() error {
 		claims = append(claims, claim{fmt.Sprintf("package.files[%d].dst", i), f.Dst, ""})
 	}
 	envGen := generated["pkg-defaults.tmpl"]
-	if !slices.ContainsFunc(claims, func(c claim) bool { return c.dst == st.spec.EnvironmentFile }) {
-		claims = append(claims, claim{"environment_file", st.spec.EnvironmentFile, envGen})
+	for _, e := range environmentFiles(st.spec) {
+		if !slices.ContainsFunc(claims, func(c claim) bool { return c.dst == e.Path }) {
+			claims = append(claims, claim{e.Field, e.Path, envGen})
+		}
 	}
 	var errs spec.Errors
 	for _, c := range claims {
@@ -418,6 +488,32 @@ func (st *staged) checkPaths() error {
 		return errs
 	}
 	return nil
+}
+
+// fileGroup is the group of a shipped file or directory: Group, else
+// Owner's (the account's own group), "" (root) for root.
+func fileGroup(owner, group string) string {
+	if group != "" {
+		return account(group)
+	}
+	return account(owner)
+}
+
+// unixMode returns m as the permission bits with setuid, setgid and sticky
+// in their Unix places (0o2000 for setgid), whether m holds them as Go's
+// fs.Mode flags or as raw octal bits.
+func unixMode(m fs.FileMode) fs.FileMode {
+	out := m.Perm() | m&0o7000
+	if m&fs.ModeSetuid != 0 {
+		out |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		out |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		out |= 0o1000
+	}
+	return out
 }
 
 // account returns name unless it is empty or root, which need no account.

@@ -766,7 +766,7 @@ func (v *validator) instance(t string) string {
 	if !v.spec.IsTemplate() {
 		return t
 	}
-	return strings.NewReplacer("%i", "i", "%I", "i").Replace(t)
+	return strings.NewReplacer("%i", "i", "%I", "i").Replace(t) // as ValidInstancePath reads it
 }
 
 // pidfile checks where the pidfile is: inside a directory, and not in a

@@ -333,8 +333,9 @@ func (v *validator) instanceFields() {
 	for _, e := range s.Environment {
 		check("environment."+e.Name, e.Value)
 	}
+	fields := v.dirFields()
 	for i, d := range s.Directories {
-		check(v.dirField(d.Kind, i), d.Name)
+		check(fields[i], d.Name)
 	}
 	for i, argv := range s.ExecStartPre {
 		for j, a := range argv {
@@ -346,16 +347,16 @@ func (v *validator) instanceFields() {
 	}
 }
 
-// dirField names the i-th entry of Directories as the file has it:
+// dirFields names each entry of Directories as the file has it:
 // "state_directory[1]".
-func (v *validator) dirField(k DirectoryKind, i int) string {
-	n := 0
-	for _, d := range v.spec.Directories[:i] {
-		if d.Kind == k {
-			n++
-		}
+func (v *validator) dirFields() []string {
+	out := make([]string, len(v.spec.Directories))
+	n := map[DirectoryKind]int{}
+	for i, d := range v.spec.Directories {
+		out[i] = fmt.Sprintf("%s_directory[%d]", d.Kind, n[d.Kind])
+		n[d.Kind]++
 	}
-	return fmt.Sprintf("%s_directory[%d]", k, n)
+	return out
 }
 
 // directories checks Directories: names relative to their kind's base,
@@ -364,9 +365,11 @@ func (v *validator) dirField(k DirectoryKind, i int) string {
 func (v *validator) directories() {
 	s := v.spec
 	seen := map[string]string{}
+	modes := map[DirectoryKind]fs.FileMode{}
+	fields := v.dirFields()
 	lastKind := 0
 	for i, d := range s.Directories {
-		f := v.dirField(d.Kind, i)
+		f := fields[i]
 		if !d.Kind.Valid() {
 			v.fail(f, "%q is not a directory kind", d.Kind)
 			continue
@@ -405,11 +408,15 @@ func (v *validator) directories() {
 		}
 		seen[d.Path()] = f
 		mf := string(d.Kind) + "_directory_mode"
-		if d.Mode != s.Directories[slices.IndexFunc(s.Directories, func(e Directory) bool { return e.Kind == d.Kind })].Mode {
+		first, ok := modes[d.Kind]
+		switch {
+		case !ok:
+			modes[d.Kind] = d.Mode
+			if problem := dirModeProblem(d.Mode); problem != "" {
+				v.fail(mf, "%s", problem)
+			}
+		case d.Mode != first:
 			v.fail(mf, "every %s directory must have the same mode (systemd has one per kind)", d.Kind)
-		}
-		if problem := dirModeProblem(d.Mode); problem != "" && (i == 0 || s.Directories[i-1].Kind != d.Kind) {
-			v.fail(mf, "%s", problem)
 		}
 	}
 	for _, k := range v.given.modeWithoutDirectory {
@@ -583,6 +590,10 @@ func (v *validator) pkgV2(names []string, p *Package) {
 		}
 	}
 	seen := map[string]int{}
+	fileDsts := map[string]int{}
+	for i, f := range p.Files {
+		fileDsts[f.Dst] = i
+	}
 	for i, d := range p.Directories {
 		field := fmt.Sprintf("package.directories[%d]", i)
 		if d.Path == "" {
@@ -593,7 +604,7 @@ func (v *validator) pkgV2(names []string, p *Package) {
 			v.fail(field+".path", "%q is another service's unit directory (%s)", d.Path, other)
 		} else if why := dstProblem(d.Path); why != "" {
 			v.fail(field+".path", "%q %s", d.Path, why)
-		} else if j := slices.IndexFunc(p.Files, func(f File) bool { return f.Dst == d.Path }); j >= 0 {
+		} else if j, ok := fileDsts[d.Path]; ok {
 			v.fail(field+".path", "%q is also package.files[%d]", d.Path, j)
 		}
 		if j, dup := seen[d.Path]; dup && d.Path != "" {

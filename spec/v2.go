@@ -71,3 +71,11 @@ func CanonicalCapability(c string) (string, bool) {
 func HasInstanceSpecifier(t string) bool {
 	return strings.Contains(t, "%i") || strings.Contains(t, "%I")
 }
+
+// ValidInstancePath reports whether p is a path a template service may
+// use for its pidfile or directories: ValidPath once each %i and %I in it
+// stands for an instance name. Every other "%" is refused, as ValidPath
+// refuses it.
+func ValidInstancePath(p string) bool {
+	return ValidPath(strings.NewReplacer("%i", "i", "%I", "i").Replace(p))
+}

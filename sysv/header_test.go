@@ -59,7 +59,7 @@ func checkHeader(script, name, desc string) error {
 			return fmt.Errorf("header lacks %s: %v", k, h)
 		}
 	}
-	if h["Provides"] != name || h["Short-Description"] != strings.TrimSpace(desc) || h["Description"] != strings.TrimSpace(desc) {
+	if provides, _, _ := strings.Cut(h["Provides"], " "); provides != name || h["Short-Description"] != strings.TrimSpace(desc) || h["Description"] != strings.TrimSpace(desc) {
 		return fmt.Errorf("header %v, want name %q and description %q", h, name, desc)
 	}
 	if h["Default-Start"] != "2 3 4 5" || h["Default-Stop"] != "0 1 6" || h["Required-Start"] != h["Required-Stop"] {

@@ -25,6 +25,11 @@ import (
 // honour it. Script and Files wrap it with the field and the reason.
 var ErrUnsafe = errors.New("sysv: unsafe value")
 
+// ErrTemplate reports a template service (a name ending in "@"): SysV init
+// has no instances, so no init script is generated for it. Callers that
+// generate for every service of a package skip it (AllFiles does).
+var ErrTemplate = errors.New("sysv: no init script for a template service")
+
 // templateName is the template the script is rendered from, in templates.FS.
 const templateName = "sysv-script.tmpl"
 
@@ -69,13 +74,38 @@ func (g *Generator) Script(w io.Writer, s *spec.Spec) error {
 }
 
 // Files returns the init script as one file named after the service, mode
-// 0755, for atomicfile.WriteAll. Errors are Script's.
+// 0755, for atomicfile.WriteAll. Errors are Script's; a template service
+// gives an error wrapping ErrTemplate.
 func (g *Generator) Files(s *spec.Spec) ([]atomicfile.File, error) {
 	data, err := g.render(s)
 	if err != nil {
 		return nil, err
 	}
 	return []atomicfile.File{{Name: s.Name, Mode: 0o755, Data: data}}, nil
+}
+
+// AllFiles returns the init scripts of every service of s's package
+// (s.All()) that is not a template, in that order, as Files names them.
+// Nothing is returned when one of them fails.
+func (g *Generator) AllFiles(s *spec.Spec) ([]atomicfile.File, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: no spec", ErrUnsafe)
+	}
+	var files []atomicfile.File
+	for _, svc := range s.All() {
+		if svc == nil {
+			return nil, fmt.Errorf("%w: no spec among the services of %s", ErrUnsafe, s.Name)
+		}
+		if svc.IsTemplate() {
+			continue
+		}
+		f, err := g.Files(svc)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
+	}
+	return files, nil
 }
 
 func (g *Generator) render(s *spec.Spec) ([]byte, error) {
@@ -113,6 +143,33 @@ type view struct {
 	Environment      []spec.EnvVar
 	Limits           []ulimit
 	Unapplied        []string // limit names with no portable ulimit flag
+
+	// Spec v2 (issue 8); the zero values render the script as before.
+	Aliases       []string    // further LSB Provides: names
+	Documentation []string    // header comment lines; one printable line each
+	ArgsFromEnv   []string    // variable names whose words follow the args
+	Directories   []directory // created before start
+	Caps          bool        // start through setpriv for capabilities
+	Bounding      string      // setpriv --bounding-set value; "" for none
+	Ambient       string      // setpriv --inh-caps/--ambient-caps value; "" for none
+	UMask         string      // the program's umask, octal
+	ReloadNone    bool        // reload exits 3 with a message, force-reload restarts
+	ExecReload    []string    // the reload command; nil for none
+	ExecStartPre  [][]string  // checks before start, reload and restart
+	StopInfinite  bool        // stop waits with no limit
+	NoKill        bool        // no KILL after the stop timeout: stop fails instead
+	KillGroup     string      // "", "control-group" or "mixed"
+	// GroupLeftovers: stop looks for what is left of the group once the
+	// program is gone (control-group, or mixed with KILL).
+	GroupLeftovers bool
+}
+
+// directory is one directory the script creates before start.
+type directory struct {
+	Base  string // root's: /run, /var/lib, ...
+	Name  string // below Base
+	Mode  string // four octal digits
+	Owner string // "account" (the service's user and group) or "root"
 }
 
 // ulimit is one limit in the units of the shell's ulimit builtin.
@@ -144,6 +201,9 @@ func unsafe(field, format string, args ...any) error {
 func newView(s *spec.Spec) (*view, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: no spec", ErrUnsafe)
+	}
+	if s.IsTemplate() {
+		return nil, fmt.Errorf("%w: %s", ErrTemplate, s.Name)
 	}
 	// The rules are spec's (a Spec from spec.Config.Build passes them);
 	// they are applied again for a Spec built by hand.
@@ -214,6 +274,9 @@ func newView(s *spec.Spec) (*view, error) {
 		StartWait:        int(startWait / time.Second),
 		ReloadSignal:     s.ReloadSignal,
 		Environment:      s.Environment,
+	}
+	if err := v2View(v, s); err != nil {
+		return nil, err
 	}
 	v.RequiredStart, v.ShouldStart = facilities(s)
 	for _, l := range s.Limits {

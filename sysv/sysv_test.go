@@ -52,7 +52,7 @@ func dur(d time.Duration) *time.Duration { return &d }
 func goldenCases(t testing.TB) map[string]*spec.Spec {
 	noReload := build(t, spec.Config{Name: "noreload", Exec: "/usr/sbin/noreload"})
 	noReload.ReloadSignal = ""
-	return map[string]*spec.Spec{
+	cases := map[string]*spec.Spec{
 		"simple": build(t, spec.Config{Name: "simple", Exec: "/usr/bin/simple"}),
 		"exec": build(t, spec.Config{
 			Name: "execd", Exec: "/usr/bin/execd", Type: "exec", User: "execd",
@@ -99,6 +99,10 @@ func goldenCases(t testing.TB) map[string]*spec.Spec {
 		"nodeps":   build(t, spec.Config{Name: "nodeps", Exec: "/usr/bin/nodeps", After: []string{}, Wants: []string{}}),
 		"noreload": noReload,
 	}
+	for name, s := range v2Cases(t) {
+		cases[name] = s
+	}
+	return cases
 }
 
 func render(t testing.TB, s *spec.Spec) []byte {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +23,14 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("name: app\nexec: relative\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	tmpl := filepath.Join(dir, "tmpl.yaml")
+	if err := os.WriteFile(tmpl, []byte("name: app@\nexec: /usr/bin/app\nargs: [\"%i\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unsafe := filepath.Join(dir, "unsafe.yaml")
+	if err := os.WriteFile(unsafe, []byte("name: app\nexec: /bin/sleep\nuser: nobody\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args   []string
 		code   int
@@ -37,6 +46,16 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"gen", "systemd", "-f", filepath.Join(dir, "missing.yaml")}, cli.ExitUsage, "missing.yaml: cannot read the spec: no such file or directory"},
 		{[]string{"gen", "systemd", "--name", "x", "--exec", "rel"}, cli.ExitUsage, `exec: "rel" must be an absolute path`},
 		{[]string{"lint", "-f", bad}, cli.ExitUsage, "exec:"},
+		{[]string{"gen", "systemd", "-f", good, "--service", "app"}, cli.ExitOK, ""},
+		{[]string{"gen", "systemd", "-f", good, "--service", "other"}, cli.ExitUsage, `--service "other": the spec has no such service (it has app)`},
+		{[]string{"gen", "systemd", "-f", good, "--service", "app", "-o", filepath.Join(dir, "out")}, cli.ExitUsage, "-o writes every service"},
+		{[]string{"gen", "systemd", "-f", tmpl, "--service", "app@"}, cli.ExitOK, ""},
+		{[]string{"gen", "sysv", "-f", tmpl, "--service", "app@"}, cli.ExitUsage, "gen sysv: app@ is a template service: it has no init script"},
+		{[]string{"gen", "sysv", "-f", tmpl}, cli.ExitUsage, "gen sysv: app@ is a template service: it has no init script"},
+		{[]string{"gen", "sysv", "-f", tmpl, "-o", filepath.Join(dir, "none")}, cli.ExitUsage, "every service of the spec is a template service"},
+		// systemd-analyze verify calls User=nobody unsafe: an error finding.
+		{[]string{"lint", "-f", unsafe}, lintVerifyCode(), ""},
+		{[]string{"lint", "-f", tmpl}, cli.ExitOK, ""},
 		{[]string{"nosuchcommand"}, cli.ExitUsage, `unknown command "nosuchcommand"`},
 	}
 	for _, c := range cases {
@@ -51,4 +70,13 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lintVerifyCode is lint's exit code for a spec systemd-analyze verify
+// finds fault with: 2 where systemd-analyze is installed, else 0.
+func lintVerifyCode() int {
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		return cli.ExitOK
+	}
+	return cli.ExitUsage
 }

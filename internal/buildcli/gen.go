@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
 	"github.com/daemonctl/daemonctl/internal/cli"
+	"github.com/daemonctl/daemonctl/internal/lint"
 	"github.com/daemonctl/daemonctl/spec"
-	"github.com/daemonctl/daemonctl/systemd"
-	"github.com/daemonctl/daemonctl/sysv"
 )
 
 // specFlags selects a spec: a file (-f) or a few flags for a spec-less service.
@@ -64,24 +64,10 @@ func (f *specFlags) load() (*spec.Spec, error) {
 }
 
 type genOptions struct {
-	spec   specFlags
-	outDir string
-	target string // "systemd" or "sysv"
-}
-
-// renderer produces the files of one generator.
-type renderer func(*spec.Spec) ([]atomicfile.File, error)
-
-func renderers() (map[string]renderer, error) {
-	units, err := systemd.New()
-	if err != nil {
-		return nil, err
-	}
-	scripts, err := sysv.New()
-	if err != nil {
-		return nil, err
-	}
-	return map[string]renderer{"systemd": units.Files, "sysv": scripts.Files}, nil
+	spec    specFlags
+	outDir  string
+	target  string // "systemd" or "sysv"
+	service string // the service printed to stdout; "" means the spec's first
 }
 
 func newGenCmd(stdio cli.Stdio) *cobra.Command {
@@ -114,7 +100,8 @@ func newGenCmd(stdio cli.Stdio) *cobra.Command {
 			},
 		}
 		opts.spec.register(cmd, true)
-		cmd.Flags().StringVarP(&opts.outDir, "output", "o", "", "write the files into DIR (atomically) instead of printing them")
+		cmd.Flags().StringVarP(&opts.outDir, "output", "o", "", "write the files of every service into DIR (atomically) instead of printing them")
+		cmd.Flags().StringVar(&opts.service, "service", "", "print the files of this service of the spec (default: the first)")
 		gen.AddCommand(cmd)
 	}
 	return gen
@@ -125,18 +112,53 @@ func runGen(opts *genOptions, stdio cli.Stdio) error {
 	if err != nil {
 		return err
 	}
-	gens, err := renderers()
+	target := lint.Systemd
+	if opts.target == "sysv" {
+		target = lint.SysV
+	}
+	if opts.outDir != "" && opts.service != "" {
+		return &cli.UsageError{Err: errors.New("--service selects what is printed; -o writes every service")}
+	}
+	svc, err := pickService(s, opts.service)
 	if err != nil {
 		return err
 	}
-	files, err := gens[opts.target](s)
+	if opts.outDir == "" && target == lint.SysV && svc.IsTemplate() {
+		return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen sysv: %s is a template service: it has no init script (systemd starts its instances as %sINSTANCE)", svc.Name, svc.Name)}
+	}
+	services, err := lint.Render(s, target)
 	if err != nil {
 		return err
 	}
 	if opts.outDir != "" {
+		files := lint.Files(services)
+		if len(files) == 0 {
+			return &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("gen %s: every service of the spec is a template service, which has no init script", opts.target)}
+		}
 		return atomicfile.WriteAll(opts.outDir, files)
 	}
-	return printFiles(stdio.Out, files)
+	for _, sv := range services {
+		if sv.Spec == svc {
+			return printFiles(stdio.Out, lint.Files([]lint.Service{sv}))
+		}
+	}
+	return fmt.Errorf("gen %s: service %s was not rendered", opts.target, svc.Name)
+}
+
+// pickService returns the service of s named name, or s itself when name
+// is empty.
+func pickService(s *spec.Spec, name string) (*spec.Spec, error) {
+	if name == "" {
+		return s, nil
+	}
+	var names []string
+	for _, svc := range s.All() {
+		if svc.Name == name {
+			return svc, nil
+		}
+		names = append(names, svc.Name)
+	}
+	return nil, &cli.ExitError{Code: cli.ExitUsage, Err: fmt.Errorf("--service %q: the spec has no such service (it has %s)", name, strings.Join(names, ", "))}
 }
 
 // printFiles writes the files one after the other, separated by a blank

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/daemonctl/daemonctl/internal/cli"
+	"github.com/daemonctl/daemonctl/internal/lint"
 )
 
 // TestLintEscapes: lint's report quotes the spec's path and the checkers'
@@ -22,14 +23,14 @@ func TestLintEscapes(t *testing.T) {
 	if err := os.WriteFile(file, []byte("name: app\nexec: /bin/sleep\nargs: [\"\\e]0;title\\a\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tools := toolRunner{
-		lookPath: func(name string) (string, error) {
+	tools := lint.Tools{
+		LookPath: func(name string) (string, error) {
 			if name == "systemd-analyze" || name == "shellcheck" {
 				return "/usr/bin/" + name, nil
 			}
 			return "", errors.New("not installed")
 		},
-		run: func(_ context.Context, name string, args ...string) ([]byte, error) {
+		Run: func(_ context.Context, name string, args ...string) ([]byte, error) {
 			path := args[len(args)-1]
 			script, _ := os.ReadFile(path)
 			if name == "shellcheck" {
@@ -47,8 +48,11 @@ func TestLintEscapes(t *testing.T) {
 	if strings.ContainsFunc(report, func(r rune) bool { return r != '\n' && (r < 0x20 || r == 0x7f) }) {
 		t.Errorf("control bytes in the lint report:\n%q", report)
 	}
-	if !strings.Contains(report, `spec `+strings.ReplaceAll(file, "\x1b", `\x1b`)) {
-		t.Errorf("spec path not shown escaped:\n%s", report)
+	escaped := strings.ReplaceAll(file, "\x1b", `\x1b`)
+	for _, line := range strings.Split(strings.TrimSuffix(report, "\n"), "\n") {
+		if !strings.HasPrefix(line, escaped+":") {
+			t.Errorf("line does not start with the escaped spec path %q: %q", escaped, line)
+		}
 	}
 	if !strings.Contains(report, "odd \\x1b[2J value\n") || !strings.Contains(report, ":2: second finding\n") {
 		t.Errorf("findings not one per line:\n%s", report)

@@ -1,0 +1,103 @@
+package packaging
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/daemonctl/daemonctl/spec"
+)
+
+// markerBase holds, per package, one empty file per account the package
+// created (user.NAME, group.NAME), so that purge deletes only those.
+const markerBase = "/var/lib/daemonctl"
+
+// purgeBases are the directories under which purge may remove a directory
+// (one level below at least); systemBelow are directories there that belong
+// to the system and are never removed.
+var (
+	purgeBases  = []string{"/etc", "/var/lib", "/var/cache", "/var/log", "/run", "/srv", "/opt"}
+	systemBelow = []string{
+		"/etc/default", "/etc/init.d", "/etc/rc.d", "/etc/systemd", "/etc/logrotate.d", "/etc/sysusers.d",
+		"/etc/security", "/etc/ssl", "/etc/alternatives", "/etc/apt", "/etc/dpkg", "/etc/yum.repos.d",
+		"/var/lib/dpkg", "/var/lib/apt", "/var/lib/rpm", "/var/lib/systemd", "/var/lib/daemonctl",
+		"/var/cache/apt", "/var/cache/dnf", "/var/log/journal", "/run/systemd", "/run/user", "/run/lock",
+	}
+)
+
+// purgeable reports whether purge may remove the directory p: absolute,
+// clean, below one of purgeBases, not a system directory nor one holding
+// one.
+func purgeable(p string) bool {
+	if !spec.ValidPath(p) {
+		return false
+	}
+	if !slices.ContainsFunc(purgeBases, func(b string) bool { return strings.HasPrefix(p, b+"/") }) {
+		return false
+	}
+	return !slices.ContainsFunc(systemBelow, func(d string) bool { return p == d || strings.HasPrefix(d, p+"/") })
+}
+
+// purgeFor collects what package.purge names. Directories of a template
+// service that depend on the instance (%i) are left alone: their names are
+// not known. A package.directories path that purge could not safely remove
+// is an error on package.purge.
+func purgeFor(s *spec.Spec) (purgeData, error) {
+	var p purgeData
+	want := map[spec.PurgeItem]bool{}
+	for _, it := range s.Package.Purge {
+		want[it] = true
+	}
+	kind := map[spec.DirectoryKind]bool{
+		spec.DirRuntime: true, spec.DirState: want[spec.PurgeState], spec.DirCache: want[spec.PurgeCache],
+		spec.DirLogs: want[spec.PurgeLogs], spec.DirConfiguration: want[spec.PurgeConfig],
+	}
+	var errs spec.Errors
+	add := func(dir, field string) {
+		switch {
+		case strings.Contains(dir, "%"), slices.Contains(p.Dirs, dir):
+		case !purgeable(dir):
+			errs = append(errs, s.FieldError(field, fmt.Sprintf("purge would remove %q, which is not a directory of the service's own", dir)))
+		default:
+			p.Dirs = append(p.Dirs, dir)
+		}
+	}
+	for i, svc := range s.All() {
+		prefix := ""
+		if i > 0 {
+			prefix = fmt.Sprintf("services[%d].", i-1)
+		}
+		for _, d := range svc.Directories {
+			if kind[d.Kind] {
+				add(d.Path(), prefix+string(d.Kind)+"_directory")
+			}
+		}
+		if want[spec.PurgeLogs] && svc.LogRotate != nil {
+			for j, f := range svc.LogRotate.Files {
+				dir, base := path.Split(f)
+				switch dir = path.Clean(dir); {
+				case strings.Contains(f, "%"), slices.Contains(p.Files, f):
+				case purgeable(dir) || (dir == "/var/log" && !strings.ContainsAny(base[:1], "*?")):
+					p.Files = append(p.Files, f)
+				default:
+					errs = append(errs, s.FieldError(fmt.Sprintf("%slogrotate.files[%d]", prefix, j),
+						fmt.Sprintf("purge would remove %q, which may match other programs' logs", f)))
+				}
+			}
+		}
+	}
+	if want[spec.PurgeConfig] {
+		for i, d := range s.Package.Directories {
+			add(d.Path, fmt.Sprintf("package.directories[%d].path", i))
+		}
+	}
+	if len(errs) > 0 {
+		return purgeData{}, errs
+	}
+	if want[spec.PurgeAccount] && len(accounts(s)) > 0 {
+		p.Accounts = true
+		p.MarkerDir = markerBase + "/" + s.Name + ".accounts"
+	}
+	return p, nil
+}
