@@ -73,11 +73,25 @@ func accountOwns(s, svc *spec.Spec, dir string) bool {
 }
 
 // logrotate stages /etc/logrotate.d/NAME (a conffile) for every service
-// with a LogRotate, per format.
+// with a LogRotate, per format. The rpm also owns the declared logs
+// directories that hold the rotated files, as Fedora packages do
+// (rpmlint: logrotate-log-dir-not-packaged), with the service's account
+// and the directory's mode; systemd and the init script create them
+// alike on Debian.
 func (st *staged) logrotate(b *Builder, services map[Format][]serviceData) error {
 	for _, svc := range st.spec.All() {
 		if svc.LogRotate == nil {
 			continue
+		}
+		for _, d := range svc.Directories {
+			p := d.Path()
+			if d.Kind != spec.DirLogs || svc.IsTemplate() || strings.Contains(p, "%") ||
+				!slices.ContainsFunc(svc.LogRotate.Files, func(f string) bool { return path.Dir(f) == p }) ||
+				slices.ContainsFunc(append(slices.Clone(st.common), st.perFmt[RPM]...), func(it item) bool { return it.dst == p }) {
+				continue
+			}
+			st.perFmt[RPM] = append(st.perFmt[RPM], item{dst: p, mode: unixMode(d.Mode), dir: true,
+				owner: account(svc.User), group: fileGroup(svc.User, svc.Group)})
 		}
 		for _, f := range Formats() {
 			init := ""

@@ -157,6 +157,7 @@ func runtimeDir(s *spec.Spec) string {
 func (b *Builder) script(name string, d scriptData) ([]byte, error) {
 	u := scriptUsage[name]
 	d.Script, d.Usage = u[0], u[1]
+	d.PreUnpack = name == "pkg-deb-preinst.tmpl"
 	return b.render(name, d)
 }
 

@@ -212,6 +212,11 @@ func (st *staged) serviceFiles(b *Builder) (map[Format][]serviceData, map[Format
 	services := map[Format][]serviceData{}
 	initPath := map[Format]string{}
 	for i, svc := range st.spec.All() {
+		// The generators get one service at a time: a generator that
+		// renders every service of s.All() gives the top one's files only.
+		one := *svc
+		one.Extra = nil
+		svc = &one
 		units, err := b.gen.Systemd.Files(svc)
 		if err != nil {
 			return nil, nil, fmt.Errorf("packaging: systemd unit: %w", err)
@@ -404,9 +409,7 @@ func (st *staged) writeScripts(b *Builder, f Format, d scriptData) (scriptSet, e
 		if n == "" {
 			continue
 		}
-		sd := d
-		sd.PreUnpack = n == "pkg-deb-preinst.tmpl"
-		text, err := b.script(n, sd)
+		text, err := b.script(n, d)
 		if err != nil {
 			return scriptSet{}, err
 		}

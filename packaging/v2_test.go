@@ -243,13 +243,14 @@ func TestLogrotate(t *testing.T) {
 		t.Fatalf("logrotate -d: %v\n%s", err, out)
 	}
 	log := filepath.Join(logs, "echod.log")
+	path := bin + ":/usr/sbin:/usr/bin:/sbin:/bin"
 	rotate := func() {
 		t.Helper()
 		if err := os.WriteFile(log, []byte("a line\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cmd := exec.Command("logrotate", "-f", "-s", filepath.Join(dir, "state"), cf)
-		cmd.Env = []string{"PATH=" + bin + ":/usr/sbin:/usr/bin:/sbin:/bin"}
+		cmd.Env = []string{"PATH=" + path}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("logrotate -f: %v\n%s", err, out)
 		}
@@ -270,6 +271,29 @@ func TestLogrotate(t *testing.T) {
 	got, _ := os.ReadFile(calls)
 	if want := "systemctl reload echod.service\nsystemctl reload echod.service\n"; string(got) != want {
 		t.Errorf("postrotate ran %q, want %q", got, want)
+	}
+	// SysV, no invoke-rc.d: the init script reloads only a running service.
+	if err := os.RemoveAll(filepath.Join(root, "run/systemd")); err != nil {
+		t.Fatal(err)
+	}
+	initScript := filepath.Join(root, "etc/init.d/echod")
+	if err := os.MkdirAll(filepath.Dir(initScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(dir, "running")
+	if err := os.WriteFile(initScript, []byte("#!/bin/sh\necho \"init $*\" >>"+calls+"\n[ \"$1\" != status ] || [ -e "+status+" ]\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path = bin
+	_ = os.Remove(calls)
+	rotate()
+	if err := os.WriteFile(status, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rotate()
+	got, _ = os.ReadFile(calls)
+	if want := "init status\ninit status\ninit reload\n"; string(got) != want {
+		t.Errorf("SysV postrotate ran %q, want %q", got, want)
 	}
 	// copytruncate: no create, no postrotate.
 	s.LogRotate.Method = spec.RotateCopyTruncate
@@ -505,4 +529,87 @@ func TestPurge(t *testing.T) {
 	if _, err := purgeFor(s); err == nil {
 		t.Error("purge of /var/lib accepted")
 	}
+}
+
+// TestDebPreinstAccounts: the preinst (dpkg runs it before unpacking
+// files owned by the account) creates the accounts, through
+// systemd-sysusers reading the entries on stdin (the sysusers.d file is
+// not unpacked yet) or groupadd/useradd; the sysusers file lists every
+// account of the package once.
+func TestDebPreinstAccounts(t *testing.T) {
+	b := testBuilder(t)
+	s := multiSpec(t)
+	h := newHost(t, b, s, debSysV)
+	eq(t, "preinst install", h.run("preinst", "install"), []string{
+		"getent group echod", "groupadd --system echod", "getent passwd echod",
+		"useradd --system --gid echod --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin --comment echod echod",
+		"getent passwd worker",
+		"useradd --system --gid echod --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin --comment echod-worker worker",
+	})
+	eq(t, "preinst upgrade", h.run("preinst", "upgrade", "1.0", "1.1"), []string{"getent group echod", "getent passwd echod", "getent passwd worker"})
+	eq(t, "preinst abort-upgrade", h.run("preinst", "abort-upgrade", "1.1"), nil)
+	h = newHost(t, b, s, debSystemd, "systemd-sysusers")
+	eq(t, "preinst with sysusers", h.run("preinst", "install"), []string{"systemd-sysusers --replace=/usr/lib/sysusers.d/echod.conf -"})
+
+	out, err := b.render("pkg-sysusers.tmpl", docData{Name: "echod", Accounts: accounts(s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# System account of the echod service (see sysusers.d(5)).\n" +
+		"u echod - \"echod\" /nonexistent /usr/sbin/nologin\n" +
+		"u worker -:echod \"echod-worker\" /nonexistent /usr/sbin/nologin\n"
+	if string(out) != want {
+		t.Errorf("sysusers:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestV2ScriptsShellcheck runs shellcheck over every maintainer script of
+// a package with several services, a template, purge of everything and
+// owned files (so with a deb preinst), and over logrotate's postrotate.
+func TestV2ScriptsShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck not installed")
+	}
+	b := testBuilder(t)
+	s := multiSpec(t)
+	s.Directories = []spec.Directory{{Kind: spec.DirState, Name: "echod", Mode: 0o750}, {Kind: spec.DirLogs, Name: "echod", Mode: 0o750}}
+	s.LogRotate = &spec.LogRotate{Files: []string{"/var/log/echod/*.log"}, Method: spec.RotateReload, Frequency: "weekly", Rotate: 2, Compress: true, Mode: 0o640}
+	s.Package.Directories = []spec.PackageDir{{Path: "/etc/echod", Owner: "echod", Mode: 0o2750}}
+	s.Package.Purge = []spec.PurgeItem{spec.PurgeState, spec.PurgeCache, spec.PurgeLogs, spec.PurgeConfig, spec.PurgeAccount}
+	st, err := b.stage(context.Background(), s, Options{ModTime: DefaultModTime()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.cleanup()
+	check := func(what string, text []byte) {
+		t.Helper()
+		cmd := exec.Command("shellcheck", "-s", "sh", "-")
+		cmd.Stdin = bytes.NewReader(text)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("shellcheck %s: %v\n%s\n--- script ---\n%s", what, err, out, text)
+		}
+	}
+	for _, f := range Formats() {
+		sc := st.scripts[f]
+		if f == Deb && sc.pre == "" {
+			t.Error("no deb preinst although files are owned by the account")
+		}
+		for _, p := range []string{sc.pre, sc.post, sc.preun, sc.postun} {
+			if p == "" {
+				continue
+			}
+			text, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(string(f)+" "+filepath.Base(p), text)
+		}
+	}
+	conf, err := b.render("pkg-logrotate.tmpl", logrotateFor(s, s, "/etc/init.d/echod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(conf), "postrotate\n")
+	script, _, _ := strings.Cut(rest, "endscript")
+	check("postrotate", []byte("#!/bin/sh\n"+script))
 }

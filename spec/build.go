@@ -7,6 +7,7 @@ import (
 	"net"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -219,6 +220,8 @@ func (c *Config) Build() (*Spec, error) {
 		v.check()
 		if i == 0 {
 			v.services()
+		} else if len(sc.Services) > 0 || !reflect.ValueOf(sc.Package).IsZero() {
+			v.fail("package", "a further service has no package (or services) of its own")
 		}
 		errs = append(errs, v.errs...)
 	}
@@ -266,9 +269,9 @@ func (s *Spec) Validate() error {
 // service c and each of its further services.
 func (c *Config) withDefaults() *Spec {
 	s := c.serviceDefaults()
-	for _, sc := range c.Services {
+	for i, sc := range c.Services {
 		e := sc.serviceDefaults()
-		e.lines, e.field = c.lines, sc.field
+		e.lines, e.field = c.lines, fmt.Sprintf("services[%d].", i)
 		s.Extra = append(s.Extra, e)
 	}
 	s.Package = c.packageDefaults(s)

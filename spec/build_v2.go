@@ -58,7 +58,7 @@ var documentationSchemes = []string{"http://", "https://", "file:", "info:", "ma
 // escape it.
 func ValidDocumentation(u string) bool {
 	return len(u) <= 300 && Printable(u) &&
-		slices.ContainsFunc(documentationSchemes, func(s string) bool { return strings.HasPrefix(u, s) && len(u) > len(s) }) &&
+		slices.ContainsFunc(documentationSchemes, func(s string) bool { return strings.HasPrefix(u, s) }) &&
 		!strings.ContainsFunc(u, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) || strings.ContainsRune(`"'\`, r) })
 }
 

@@ -32,12 +32,35 @@
 // The package is the one owner of the rules and defaults of a spec.
 // Spec.Validate holds a Spec built or changed by hand to Build's rules;
 // the lexical predicates (ValidName, ValidAccount, ValidEnvName,
-// Printable, ValidDescription, ValidPath, ValidUnitName, ValidSignal, the
-// Valid methods of the enums, Limit.WellFormed and Limit.Ordered) are what
+// Printable, ValidDescription, ValidPath, ValidInstancePath,
+// ValidUnitName, ValidSignal, ValidDocumentation, ValidOverride,
+// CanonicalCapability, the Valid methods of the enums, Limit.WellFormed
+// and Limit.Ordered) and the lists (Capabilities, HardeningDirectives,
+// OverrideKeys, DirectoryKinds, Purgeable, Signals, LimitNames) are what
 // generators call instead of writing a rule again. A Spec from Build keeps
 // the positions of its values: Spec.Line and Spec.FieldError let a check
 // made later (a package file that cannot be read) name file:line without
 // reading the YAML again.
+//
+// Spec v2 (issue 8) adds keys that are all optional, so an old spec
+// builds to the same Spec: args_from_env, the five <kind>_directory keys
+// with <kind>_directory_mode, read_write_paths, read_only_paths,
+// inaccessible_paths, capability_bounding_set, ambient_capabilities,
+// umask, hardening_overrides, reload, exec_reload, exec_start_pre,
+// stop_timeout: infinity, send_sigkill, kill_mode,
+// start_limit_interval_sec, start_limit_burst, documentation, alias,
+// logrotate, template services (name: NAME@), further services
+// (services: a list of service mappings, every key but package and
+// services), and package.files[].owner/group, package.directories and
+// package.purge. The Spec fields of the same names say what each means
+// and what Build guarantees about it. A further service is an element
+// of Spec.Extra with its own defaults and positions; its errors name its
+// fields as the file does ("services[1].exec"). In a template service %i
+// and %I are systemd's instance specifiers in args, pidfile, directory
+// names, description, environment values, exec_start_pre and
+// exec_reload; outside a template they are refused there
+// (HasInstanceSpecifier), and every other "%" stays literal. A template
+// service has no socket activation (listen).
 //
 // The package does not touch the system: it neither checks that exec exists
 // nor looks up users. Values that would reach a shell or a unit file are

@@ -208,18 +208,21 @@ func dstProblem(dst string) string {
 }
 
 // shippedPathErrors is CheckPackage's part of these rules: the package
-// ships the environment file (generated, or from package.files), so it
-// must be where a package file may go. A spec that is only rendered may
-// point environment_file anywhere.
+// ships the environment file of each service (generated, or from
+// package.files), so it must be where a package file may go. A spec that
+// is only rendered may point environment_file anywhere.
 func (s *Spec) shippedPathErrors() Errors {
-	p := s.EnvironmentFile
-	if !path.IsAbs(p) || path.Clean(p) != p {
-		return nil // reported by Build
+	var errs Errors
+	for _, svc := range s.All() {
+		p := svc.EnvironmentFile
+		if !path.IsAbs(p) || path.Clean(p) != p {
+			continue // reported by Build
+		}
+		if reason := dstProblem(p); reason != "" {
+			errs = append(errs, svc.FieldError("environment_file", fmt.Sprintf("%q %s (the package ships it)", p, reason)))
+		}
 	}
-	if reason := dstProblem(p); reason != "" {
-		return Errors{s.FieldError("environment_file", fmt.Sprintf("%q %s (the package ships it)", p, reason))}
-	}
-	return nil
+	return errs
 }
 
 // foreignUnit returns the unit (or drop-in directory) name when dst is in

@@ -42,8 +42,8 @@ const (
 // Generators may rely on every invariant Validate checks; none of its
 // fields is empty unless documented so.
 type Spec struct {
-	Name             string        // service name, [a-z0-9][a-z0-9._-]*, at most 64 bytes
-	Description      string        // one line of printable text
+	Name             string        // service name, [a-z0-9][a-z0-9._-]*, at most 64 bytes; followed by "@" for a template (see IsTemplate, BaseName)
+	Description      string        // one line of printable text; default Name ("NAME@%i" for a template)
 	Exec             string        // absolute, clean path of the program
 	Args             []string      // arguments passed verbatim; may be empty; no NUL bytes
 	Type             ServiceType   // never empty
@@ -75,7 +75,9 @@ type Spec struct {
 	// value is split at whitespace (systemd's unquoted $NAME; the init
 	// script's unquoted "$NAME" with globbing off) and appended to Args, in
 	// this order. Value is the default the package's environment file sets
-	// (may be empty). Names are unique and ValidEnvName. May be empty.
+	// (may be empty): Printable, without " \ $ or ` (the package writes
+	// it in double quotes, read alike by the shell and systemd). Names
+	// are unique and ValidEnvName. May be empty.
 	ArgsFromEnv []EnvVar
 	// Directories are the directories the init system creates for the
 	// service before it starts (systemd's RuntimeDirectory=,
@@ -88,7 +90,8 @@ type Spec struct {
 	// ReadWritePaths, ReadOnlyPaths, InaccessiblePaths (read_write_paths,
 	// read_only_paths, inaccessible_paths): absolute clean paths, each
 	// optionally prefixed by "-" (a missing path is not an error), for
-	// systemd's sandbox. The init script has no sandbox. May be empty.
+	// systemd's sandbox; the path after the "-" is ValidPath (no
+	// specifiers). The init script has no sandbox. May be empty.
 	ReadWritePaths    []string
 	ReadOnlyPaths     []string
 	InaccessiblePaths []string
@@ -105,11 +108,17 @@ type Spec struct {
 	// the init system's 0022).
 	UMask string
 	// HardeningOverrides (hardening_overrides) set or unset sandboxing
-	// directives of the level, in file order; see HardeningDirectives.
+	// directives of the level, in file order; each is ValidOverride (see
+	// HardeningDirectives and OverrideKeys). A directive may appear
+	// several times (a YAML list): its lines replace the level's.
 	HardeningOverrides []Override
-	// Reload (reload) is how the service reloads; never empty. ExecReload
+	// Reload (reload) is how the service reloads; never empty; default
+	// command when exec_reload is given, else signal. ExecReload
 	// (exec_reload) is the command when Reload is ReloadCommand (argv[0]
-	// absolute), else nil.
+	// ValidPath, no NUL bytes), else nil. ReloadSignal keeps its value
+	// (default HUP) whatever Reload is; Build refuses reload_signal
+	// written beside a reload other than signal, and exec_reload beside
+	// one other than command.
 	Reload     ReloadKind
 	ExecReload []string
 	// ExecStartPre (exec_start_pre) are commands run before the program
@@ -127,22 +136,33 @@ type Spec struct {
 	KillMode KillMode
 	// StartLimitInterval and StartLimitBurst (start_limit_interval_sec,
 	// start_limit_burst): 0 means the generator's default (5 starts within
-	// max(1m, 10*RestartDelay)). A burst of 0 is never stored.
+	// max(1m, 10*RestartDelay)); each is set on its own. Build refuses
+	// either written as 0 (systemd would read it as "no limit"); the
+	// interval is at most MaxDuration, the burst at most
+	// MaxStartLimitBurst.
 	StartLimitInterval time.Duration
 	StartLimitBurst    int
-	// Documentation (documentation) are URIs (http, https, file, info,
-	// man) in file order; default: Package.Homepage when it is one.
+	// Documentation (documentation) are URIs in file order, each
+	// ValidDocumentation; default: Package.Homepage when it is
+	// ValidDocumentation (else none), for every service of the package,
+	// which is what the unit has always written.
 	Documentation []string
 	// Aliases (alias) are other names of the service (without .service):
-	// systemd's Alias=, LSB's Provides:. ValidName, unique, never Name.
+	// systemd's Alias=, LSB's Provides:. ValidName, unique across every
+	// name and alias of the package, never Name; the aliases of a
+	// template are templates (NAME@) and only theirs are.
 	Aliases []string
 	// LogRotate (logrotate) is the log rotation the package ships in
 	// /etc/logrotate.d/<name>; nil means none.
 	LogRotate *LogRotate
 	// Extra (services) are further services the same package ships, each
 	// a complete, validated Spec whose Package and Extra are zero and whose
-	// Source and positions are this file's. Names are unique across s and
-	// Extra. See All.
+	// Source and positions are this file's: its Line("exec") is the line
+	// of services[N].exec, and its FieldError names "services[N].exec".
+	// Each has its own defaults, derived from its own name (pidfile,
+	// environment file, description); its Documentation defaults to the
+	// package's homepage too. Names and aliases are unique across s and
+	// Extra. nil when the file has no services. See All.
 	Extra []*Spec
 
 	// lines maps field paths to lines of Source; see Line. nil when the
@@ -174,11 +194,14 @@ const (
 type Directory struct {
 	Kind DirectoryKind
 	// Name is relative to the kind's base: clean, no "..", no leading
-	// "/", ValidPath once joined to the base. In a template service it may
-	// hold %i or %I.
+	// "/", ValidPath once joined to the base (ValidInstancePath in a
+	// template service, where it may hold %i or %I). A runtime name is in
+	// no shared directory of /run (systemd, user, lock, ...); any other is
+	// where a package file could be (not /var/lib/dpkg, /etc/ssh, ...).
+	// Unique within its kind.
 	Name string
-	// Mode is the permission bits (at most 07777, no o+w, no setuid);
-	// default 0755. systemd has one mode per kind: every directory of a
+	// Mode is the permission bits (at most 07777, no o+w, no setuid;
+	// setgid and sticky allowed); default 0755. systemd has one mode per kind: every directory of a
 	// kind has the same Mode.
 	Mode fs.FileMode
 }
@@ -229,7 +252,7 @@ const (
 
 // LogRotate is the logrotate configuration of a service.
 type LogRotate struct {
-	Files     []string        // absolute clean paths or globs of log files; at least one
+	Files     []string        // paths under /var/log/, ValidPath except for the globs * and ?; at least one
 	Method    LogRotateMethod // never empty; default reload when Reload is not none, else copytruncate
 	Frequency string          // daily, weekly or monthly; default weekly
 	Rotate    int             // rotated files kept, 1 to 1000; default 12
@@ -295,7 +318,11 @@ type Package struct {
 	Directories []PackageDir
 	// Purge (package.purge) is what purging the package removes beyond
 	// the package's own files and the runtime directory, in Purgeable
-	// order; default none (the account, data, cache and logs stay).
+	// order, each once; default none (the account, data, cache and logs
+	// stay). Build refuses an item with nothing declared to remove: state
+	// and cache need a state_directory/cache_directory, logs a
+	// logs_directory or logrotate, configuration a configuration_directory
+	// or package.directories, account a service with a user or group.
 	Purge []PurgeItem
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,51 @@ func TestV2Validate(t *testing.T) {
 				t.Fatalf("Validate: %v, want one error starting %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestExtraFromConfig: a Config built by hand (no file) names a further
+// service's fields as services[N] too, and CheckPackage checks every
+// service's environment file.
+func TestExtraFromConfig(t *testing.T) {
+	c := &Config{Name: "a", Exec: "/usr/bin/a", Package: PackageConfig{Version: "1"},
+		Services: []*Config{{Name: "b", Exec: "rel"}}}
+	_, err := c.Build()
+	if err == nil || err.Error() != `services[0].exec: "rel" must be an absolute path` {
+		t.Errorf("Build: %v", err)
+	}
+	c.Services[0].Exec = "/usr/bin/b"
+	c.Services[0].EnvironmentFile = "/etc/passwd"
+	s, err := c.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckPackage(); err == nil || !strings.HasPrefix(err.Error(), `services[0].environment_file: "/etc/passwd" is the system's account database`) {
+		t.Errorf("CheckPackage: %v", err)
+	}
+}
+
+// TestDocumentationDefaultAsBefore: the default documentation is the
+// homepage exactly when the unit wrote it before v2.
+func TestDocumentationDefaultAsBefore(t *testing.T) {
+	for homepage, want := range map[string][]string{
+		"https://example.org/":       {"https://example.org/"},
+		"http://":                    {"http://"},
+		"https://example.org/a%20b":  {"https://example.org/a%20b"},
+		"https://example.org/a b":    {},
+		"https://example.org/\"x\"":  {},
+		"https://example.org/\u00a0": {},
+	} {
+		s, err := build(t, minimal+"package:\n  homepage: "+strconv.Quote(homepage)+"\n")
+		if err != nil {
+			t.Fatalf("%q: %v", homepage, err)
+		}
+		if !reflect.DeepEqual(s.Documentation, want) {
+			t.Errorf("homepage %q: documentation %q, want %q", homepage, s.Documentation, want)
+		}
+	}
+	c := &Config{Name: "a", Exec: "/a", Services: []*Config{{Name: "b", Exec: "/b", Services: []*Config{{}}}}}
+	if _, err := c.Build(); err == nil || err.Error() != "services[0].package: a further service has no package (or services) of its own" {
+		t.Errorf("nested services: %v", err)
 	}
 }

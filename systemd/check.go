@@ -78,7 +78,7 @@ func checkV2(s *spec.Spec) error {
 		}
 	}
 	for _, d := range s.Directories {
-		if !slices.Contains(spec.DirectoryKinds(), d.Kind) || strings.HasPrefix(d.Name, "/") || !validPathIn(s, d.Path()) {
+		if !d.Kind.Valid() || strings.HasPrefix(d.Name, "/") || !validPathIn(s, d.Path()) {
 			return unrepresentable(string(d.Kind)+"_directory", "%q is not a clean relative path without white space or special characters", d.Name)
 		}
 	}
@@ -101,21 +101,15 @@ func checkV2(s *spec.Spec) error {
 		return unrepresentable("umask", "%q is not four octal digits", s.UMask)
 	}
 	for _, o := range s.HardeningOverrides {
-		if !slices.Contains(spec.HardeningDirectives(), o.Directive) {
-			return unrepresentable("hardening_overrides", "%q is not a sandboxing directive overrides may set", o.Directive)
-		}
-		if o.Value != "" && !spec.ValidDescription(o.Value) {
-			return unrepresentable("hardening_overrides", "%s: the value must be one line of printable text", o.Directive)
+		if !spec.ValidOverride(o) {
+			return unrepresentable("hardening_overrides", "%s=%q is not a sandboxing directive and value overrides may set", o.Directive, o.Value)
 		}
 	}
-	switch s.Reload {
-	case spec.ReloadSignal, spec.ReloadNone, "":
-	case spec.ReloadCommand:
-		if len(s.ExecReload) == 0 {
-			return unrepresentable("exec_reload", "reload: command needs a command")
-		}
-	default:
+	switch {
+	case s.Reload != "" && !s.Reload.Valid(): // "": a Spec built by hand before v2, as signal
 		return unrepresentable("reload", "%q is not signal, command or none", s.Reload)
+	case s.Reload == spec.ReloadCommand && len(s.ExecReload) == 0:
+		return unrepresentable("exec_reload", "reload: command needs a command")
 	}
 	cmds := slices.Clone(s.ExecStartPre)
 	if s.Reload == spec.ReloadCommand {
@@ -126,16 +120,14 @@ func checkV2(s *spec.Spec) error {
 			return unrepresentable("exec_start_pre", "every command needs a program given by a clean absolute path")
 		}
 	}
-	switch s.KillMode {
-	case "", spec.KillControlGroup, spec.KillMixed, spec.KillProcess:
-	default:
+	if s.KillMode != "" && !s.KillMode.Valid() {
 		return unrepresentable("kill_mode", "%q is not control-group, mixed or process", s.KillMode)
 	}
 	if s.StartLimitInterval < 0 || s.StartLimitBurst < 0 {
 		return unrepresentable("start_limit", "must not be negative")
 	}
 	for _, d := range s.Documentation {
-		if !plainURI(d) {
+		if !spec.ValidDocumentation(d) {
 			return unrepresentable("documentation", "%q is not one word of printable text", d)
 		}
 	}
@@ -147,7 +139,8 @@ func checkV2(s *spec.Spec) error {
 	return nil
 }
 
-// umaskRE matches a umask as spec stores it.
+// umaskRE matches a umask as spec stores it (spec does not export its
+// own).
 var umaskRE = regexp.MustCompile(`^0[0-7]{3}$`)
 
 // validPathIn is spec.ValidPath for a value of s: in a template service

@@ -17,77 +17,12 @@ import (
 	"github.com/daemonctl/daemonctl/spec"
 )
 
-// everyKeySpec is a package of two services that uses every spec v2 key
-// the units render: a main service with a socket, and a template. Until
-// spec parses the v2 keys, the fields are set on a built spec.
+// everyKeySpec is testdata/v2/every-key.yaml: a package of two services
+// that uses every spec v2 key the units render, a main service with a
+// socket and a template.
 func everyKeySpec(t testing.TB) *spec.Spec {
 	t.Helper()
-	s := buildSpec(t, `
-name: redis-server
-description: Persistent key-value database
-exec: /usr/bin/redis-server
-args: [/etc/redis/redis.conf, --supervised, systemd]
-type: notify
-user: redis
-hardening: strict
-listen: ["tcp:127.0.0.1:6379"]
-package: {version: "7.0.15", homepage: "https://redis.io/"}
-`)
-	s.ArgsFromEnv = []spec.EnvVar{{Name: "REDIS_OPTS", Value: "--loglevel notice"}, {Name: "EXTRA_OPTS", Value: ""}}
-	s.Directories = []spec.Directory{
-		{Kind: spec.DirRuntime, Name: "redis", Mode: 0o2755},
-		{Kind: spec.DirState, Name: "redis", Mode: 0o750},
-		{Kind: spec.DirState, Name: "redis/modules", Mode: 0o750},
-		{Kind: spec.DirCache, Name: "redis", Mode: 0o700},
-		{Kind: spec.DirLogs, Name: "redis", Mode: 0o2750},
-		{Kind: spec.DirConfiguration, Name: "redis", Mode: 0o755},
-	}
-	s.ReadWritePaths = []string{"/etc/redis", "-/srv/redis"}
-	s.ReadOnlyPaths = []string{"/usr/share/redis"}
-	s.InaccessiblePaths = []string{"-/home/redis"}
-	s.CapabilityBoundingSet = []string{"CAP_NET_BIND_SERVICE", "CAP_SYS_RESOURCE"}
-	s.AmbientCapabilities = []string{"CAP_NET_BIND_SERVICE"}
-	s.UMask = "0007"
-	s.HardeningOverrides = []spec.Override{
-		{Directive: "ProcSubset", Value: "all"},
-		{Directive: "ProtectProc", Value: "default"},
-		{Directive: "RestrictAddressFamilies", Value: "AF_UNIX AF_INET AF_INET6 AF_NETLINK"},
-		{Directive: "MemoryDenyWriteExecute", Value: ""},
-		{Directive: "SystemCallFilter", Value: "@system-service"},
-		{Directive: "SystemCallFilter", Value: "~@privileged"},
-		{Directive: "IPAddressDeny", Value: "any"},
-		{Directive: "IPAddressAllow", Value: "localhost"},
-	}
-	s.Reload = spec.ReloadCommand
-	s.ExecReload = []string{"/usr/bin/redis-cli", "-p", "6379", "config", "rewrite"}
-	s.ExecStartPre = [][]string{{"/usr/bin/test", "-r", "/etc/redis/redis.conf"}, {"/usr/bin/redis-check-rdb", "/var/lib/redis/dump.rdb"}}
-	s.StopTimeoutInfinite, s.StopTimeout = true, spec.MaxDuration
-	s.SendSIGKILL = false
-	s.KillMode = spec.KillMixed
-	s.StartLimitInterval, s.StartLimitBurst = 5*time.Minute, 20
-	s.Documentation = []string{"man:redis-server(1)", "https://redis.io/docs/%20manual"}
-	s.Aliases = []string{"redis"}
-
-	tmpl := buildSpec(t, `
-name: redis-server@
-exec: /usr/bin/redis-server
-args: ["/etc/redis/redis-%i.conf", "--port", "%i", "--maxmemory-policy", "100%", "%%i", "%n"]
-type: notify
-user: redis
-hardening: default
-listen: ["tcp:127.0.0.1:6390"]
-`)
-	tmpl.Environment = []spec.EnvVar{{Name: "INSTANCE", Value: "%I at 50%"}}
-	tmpl.ArgsFromEnv = []spec.EnvVar{{Name: "REDIS_OPTS", Value: ""}}
-	tmpl.Directories = []spec.Directory{
-		{Kind: spec.DirState, Name: "redis-%i", Mode: 0o750},
-		{Kind: spec.DirLogs, Name: "redis", Mode: 0o750},
-	}
-	tmpl.ExecStartPre = [][]string{{"/usr/bin/test", "-r", "/etc/redis/redis-%i.conf"}}
-	tmpl.Reload = spec.ReloadNone
-	tmpl.Documentation = []string{}
-	s.Extra = []*spec.Spec{tmpl}
-	return s
+	return buildSpec(t, "file:testdata/v2/every-key.yaml")
 }
 
 // runnable points every program of every service of s at one that exists
@@ -150,7 +85,7 @@ func TestGoldenV2(t *testing.T) {
 			t.Errorf("%s differs from %s (go test ./systemd -update rewrites it):\n%s", f.Name, golden, f.Data)
 		}
 	}
-	want := []string{"redis-server.service", "redis-server.socket", "redis-server@.service", "redis-server@.socket"}
+	want := []string{"redis-server.service", "redis-server.socket", "redis-server@.service"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Files: %q, want %q", names, want)
 	}
@@ -290,29 +225,26 @@ func TestEveryKeyAgainstSystemd(t *testing.T) {
 		{inst, "RuntimeDirectory", []string{"redis-server-6380-a"}},
 		{inst, "StateDirectory", []string{"redis-6380-a"}},
 		{inst, "Documentation", nil},
-		{inst, "Requires", []string{"sysinit.target (origin-default)", "redis-server@6380-a.socket (origin-file)"}},
 	} {
 		got := c.unit[c.key]
-		if c.key == "Requires" {
-			got = slices.DeleteFunc(slices.Clone(got), func(v string) bool { return strings.Contains(v, ".slice") })
-			slices.Sort(got)
-			slices.Sort(c.want)
+		if c.key == "IPAddressAllow" { // a set: systemd dumps it in any order
+			got = slices.Sorted(slices.Values(got))
 		}
 		if !slices.Equal(got, c.want) {
 			t.Errorf("systemd reads %s as %q, want %q", c.key, got, c.want)
 		}
 	}
-	if got := units["redis-server@6380-a.socket"]["ListenStream"]; !slices.Equal(got, []string{"127.0.0.1:6390"}) {
-		t.Errorf("template socket ListenStream=%q", got)
-	}
 }
 
 // TestEveryKeyEnable enables the every-key units in a scratch root with
-// the real systemctl: Alias= makes redis.service, the template's instance
-// is enabled with its own socket instance (Also=%N.socket).
+// the real systemctl: Alias= makes redis.service, and a template's
+// instance is enabled with its own socket instance (Also=%N.socket).
 func TestEveryKeyEnable(t *testing.T) {
 	systemctl := lookPath(t, "systemctl")
 	s := everyKeySpec(t)
+	// spec refuses listen for a template today; should that change, the
+	// generator already writes an instance's socket as %N.socket.
+	s.Extra[0].Listen = []spec.Listen{{Network: spec.NetworkTCP, Host: "127.0.0.1", Port: 6390}}
 	runnable(s)
 	files, err := newGenerator(t).Files(s)
 	if err != nil {

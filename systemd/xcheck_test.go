@@ -95,7 +95,14 @@ func TestAgainstSystemd(t *testing.T) {
 			desc = strings.TrimRight(strings.TrimSpace(desc), `\`)
 		}
 		env := strings.ToValidUTF8(strings.ReplaceAll(strings.Join(args, "|"), "\n", ""), "?")
-		name := fmt.Sprintf("xcheck%03d", i)
+		name, unitName := fmt.Sprintf("xcheck%03d", i), ""
+		if i%4 == 0 { // a template, loaded as instance testInstance
+			name += "@"
+			unitName = name + testInstance + ".service"
+			args = append(args, "%i", "x%Iy", "%%i")
+		} else {
+			unitName = name + ".service"
+		}
 		cfg := &spec.Config{
 			Name: name, Exec: "/bin/sleep", Args: args, Description: or(desc, name), Hardening: "off",
 			Environment: []spec.EnvVar{{Name: "XCHECK", Value: env}},
@@ -112,8 +119,8 @@ func TestAgainstSystemd(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, name+".service"), buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		specs[name] = s
-		fmt.Fprintf(&target, "Wants=%s.service\n", name)
+		specs[unitName] = s
+		fmt.Fprintf(&target, "Wants=%s\n", unitName)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "xcheck.target"), []byte(target.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -137,7 +144,8 @@ func TestAgainstSystemd(t *testing.T) {
 	}
 	dumps := parseDump(t, out)
 	for name, s := range specs {
-		d, ok := dumps[name+".service"]
+		ctx := readContext(s)
+		d, ok := dumps[name]
 		if !ok {
 			t.Errorf("%s: not in systemd's dump", name)
 			continue
@@ -146,14 +154,18 @@ func TestAgainstSystemd(t *testing.T) {
 		for i, w := range d.execStart {
 			argv[i] = strings.ReplaceAll(w, "$$", "$") // run-time substitution
 		}
-		if want := append([]string{s.Exec}, s.Args...); !slices.Equal(argv, want) {
+		want := []string{s.Exec}
+		for _, a := range s.Args {
+			want = append(want, ctx.instanceOf(s, a))
+		}
+		if !slices.Equal(argv, want) {
 			t.Errorf("%s: systemd reads ExecStart as %q, want %q", name, argv, want)
 		}
-		if want := "XCHECK=" + s.Environment[0].Value; !slices.Equal(d.environment, []string{want}) {
+		if want := "XCHECK=" + ctx.instanceOf(s, s.Environment[0].Value); !slices.Equal(d.environment, []string{want}) {
 			t.Errorf("%s: systemd reads Environment as %q, want %q", name, d.environment, want)
 		}
-		if d.description != s.Description {
-			t.Errorf("%s: systemd reads Description as %q, want %q", name, d.description, s.Description)
+		if want := ctx.instanceOf(s, s.Description); d.description != want {
+			t.Errorf("%s: systemd reads Description as %q, want %q", name, d.description, want)
 		}
 	}
 }

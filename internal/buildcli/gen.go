@@ -77,18 +77,19 @@ func newGenCmd(stdio cli.Stdio) *cobra.Command {
 		Args:  cli.NoArgs,
 	}
 	for _, target := range []struct{ name, short, example string }{
-		{"systemd", "Generate <name>.service (and <name>.socket when listen is set)",
+		{"systemd", "Generate <name>.service (and <name>.socket when listen is set) for each service of the spec",
 			`  daemonctl gen systemd -f daemon.yaml
+  daemonctl gen systemd -f daemon.yaml --service worker
   daemonctl gen systemd -f daemon.yaml -o /etc/systemd/system
   daemonctl gen systemd --name web --exec /usr/bin/web --type notify --user web -- --port 8080`},
-		{"sysv", "Generate an LSB init script for /etc/init.d",
+		{"sysv", "Generate an LSB init script for /etc/init.d for each service of the spec that is not a template",
 			`  daemonctl gen sysv -f daemon.yaml
   daemonctl gen sysv -f daemon.yaml -o /etc/init.d
   daemonctl gen sysv --name web --exec /usr/bin/web -- --port 8080`},
 	} {
 		opts := &genOptions{target: target.name}
 		cmd := &cobra.Command{
-			Use:     target.name + " (-f daemon.yaml | --name N --exec PATH [-- ARGS...]) [-o DIR]",
+			Use:     target.name + " (-f daemon.yaml [--service NAME] | --name N --exec PATH [-- ARGS...]) [-o DIR]",
 			Short:   target.short,
 			Example: target.example,
 			RunE: func(cmd *cobra.Command, args []string) error {

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/daemonctl/daemonctl/internal/atomicfile"
 	"github.com/daemonctl/daemonctl/spec"
@@ -67,19 +66,17 @@ const (
 )
 
 // Render renders every service of s (s.All()): with Systemd the units of
-// each, with SysV the init script of each service that is not a template.
-// Errors are the generators' own.
+// each (systemd.Generator.Files), with SysV the init script of each
+// service that is not a template (sysv.Generator.AllFiles). Errors are the
+// generators' own; nothing is returned on error.
 func Render(s *spec.Spec, targets Target) ([]Service, error) {
-	services := make([]Service, len(s.All()))
-	for i, svc := range s.All() {
-		services[i] = Service{Spec: svc, Index: i}
-	}
+	var files []atomicfile.File
 	if targets&Systemd != 0 {
 		units, err := systemd.New()
 		if err != nil {
 			return nil, err
 		}
-		if err := split(s, services, units.Files, false); err != nil {
+		if files, err = units.Files(s); err != nil {
 			return nil, err
 		}
 	}
@@ -88,52 +85,27 @@ func Render(s *spec.Spec, targets Target) ([]Service, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := split(s, services, scripts.Files, true); err != nil {
+		f, err := scripts.AllFiles(s)
+		if err != nil {
 			return nil, err
+		}
+		files = append(files, f...)
+	}
+	services := make([]Service, len(s.All()))
+	for i, svc := range s.All() {
+		services[i] = Service{Spec: svc, Index: i}
+		for _, f := range filesOf(svc, files) {
+			if f.Name == svc.Name {
+				services[i].Script = &f
+			} else {
+				services[i].Units = append(services[i].Units, f)
+			}
+		}
+		if targets&Systemd != 0 && len(services[i].Units) == 0 {
+			return nil, fmt.Errorf("lint: systemd rendered no unit for service %s", svc.Name)
 		}
 	}
 	return services, nil
-}
-
-// split gives each service the files render makes for it. render may
-// render only the spec it is given or every service of its package (as
-// systemd.Generator.Files does): it runs on the whole spec first, then on
-// each service whose files were not among those. noTemplates leaves
-// template services out (no init script).
-func split(s *spec.Spec, services []Service, render func(*spec.Spec) ([]atomicfile.File, error), noTemplates bool) error {
-	var all []atomicfile.File
-	if !noTemplates || !s.IsTemplate() {
-		files, err := render(s)
-		if err != nil {
-			return err
-		}
-		all = files
-	}
-	for i := range services {
-		svc := services[i].Spec
-		if noTemplates && svc.IsTemplate() {
-			continue
-		}
-		mine := filesOf(svc, all)
-		if len(mine) == 0 {
-			files, err := render(svc)
-			if err != nil {
-				return err
-			}
-			mine = filesOf(svc, files)
-		}
-		if len(mine) == 0 {
-			return fmt.Errorf("lint: no file rendered for service %s", svc.Name)
-		}
-		for _, f := range mine {
-			if strings.HasSuffix(f.Name, ".service") || strings.HasSuffix(f.Name, ".socket") {
-				services[i].Units = append(services[i].Units, f)
-			} else {
-				services[i].Script = &f
-			}
-		}
-	}
-	return nil
 }
 
 // filesOf picks the files of svc: NAME, NAME.service, NAME.socket.
