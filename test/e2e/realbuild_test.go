@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,6 +124,3 @@ func (r realBuild) service(t testing.TB, name string) *spec.Spec {
 	t.Fatalf("%s: no service %s", r.Spec.Source, name)
 	return nil
 }
-
-// String names the build in logs.
-func (r realBuild) String() string { return fmt.Sprintf("%s (%s)", filepath.Base(r.Deb), r.Versions) }

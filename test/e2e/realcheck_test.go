@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -220,10 +219,4 @@ func (c *container) kept(what string, paths ...string) {
 			c.t.Errorf("%s removed %s", what, p)
 		}
 	}
-}
-
-// inContainer is the container path of a file in the unpacked tree.
-func inContainer(root, hostPath string) string {
-	rel, _ := filepath.Rel(root, hostPath)
-	return "/" + rel
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -224,38 +225,26 @@ func memcachedSysV(t *testing.T, r realBuild) {
 
 // redisCLI runs redis-cli (shipped in the package) against port and
 // returns its trimmed output.
-func redisCLI(c *container, port string, args ...string) string {
+func redisCLI(c *container, port int, args ...string) string {
 	c.t.Helper()
-	return strings.TrimSpace(c.must(append([]string{"redis-cli", "-p", port}, args...)...))
+	return strings.TrimSpace(c.must(append([]string{"redis-cli", "-p", strconv.Itoa(port)}, args...)...))
 }
 
 // waitPong waits until redis on port answers PING.
-func waitPong(c *container, port string) {
+func waitPong(c *container, port int) {
 	c.t.Helper()
-	c.waitAnswer(mustAtoi(c, port), "PING\r\n", "+PONG")
-}
-
-func mustAtoi(c *container, s string) int {
-	c.t.Helper()
-	var n int
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			c.t.Fatalf("not a number: %q", s)
-		}
-		n = n*10 + int(r-'0')
-	}
-	return n
+	c.waitAnswer(port, "PING\r\n", "+PONG")
 }
 
 // redisInfo returns one field of INFO server.
-func redisInfo(c *container, port, field string) string {
+func redisInfo(c *container, port int, field string) string {
 	c.t.Helper()
 	for _, line := range strings.Split(redisCLI(c, port, "info", "server"), "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
 			return v
 		}
 	}
-	c.t.Fatalf("INFO server on port %s has no %s", port, field)
+	c.t.Fatalf("INFO server on port %d has no %s", port, field)
 	return ""
 }
 
@@ -272,7 +261,7 @@ func redisStockConfig(c *container, r realBuild) {
 	}
 	c.wantMode("/etc/redis/redis.conf", "redis:redis 640")
 	c.wantMode("/etc/redis", "redis:redis 2770")
-	if f := redisInfo(c, "6379", "config_file"); f != "/etc/redis/redis.conf" {
+	if f := redisInfo(c, 6379, "config_file"); f != "/etc/redis/redis.conf" {
 		c.t.Errorf("redis reads %q, want /etc/redis/redis.conf", f)
 	}
 }
@@ -283,17 +272,17 @@ func redisStockConfig(c *container, r realBuild) {
 // there and writable.
 func redisData(c *container) {
 	c.t.Helper()
-	if out := redisCLI(c, "6379", "set", "e2e-key", "e2e-value"); out != "OK" {
+	if out := redisCLI(c, 6379, "set", "e2e-key", "e2e-value"); out != "OK" {
 		c.t.Fatalf("SET: %q", out)
 	}
-	if out := redisCLI(c, "6379", "save"); out != "OK" {
+	if out := redisCLI(c, 6379, "save"); out != "OK" {
 		c.t.Fatalf("SAVE: %q", out)
 	}
 	c.wantMode("/var/lib/redis/dump.rdb", "redis:redis 660")
-	if out := redisCLI(c, "6379", "config", "set", "maxmemory", "64mb"); out != "OK" {
+	if out := redisCLI(c, 6379, "config", "set", "maxmemory", "64mb"); out != "OK" {
 		c.t.Fatalf("CONFIG SET: %q", out)
 	}
-	if out := redisCLI(c, "6379", "config", "rewrite"); out != "OK" {
+	if out := redisCLI(c, 6379, "config", "rewrite"); out != "OK" {
 		c.t.Fatalf("CONFIG REWRITE: %q\nlog:\n%s", out, c.sh("tail -n 5 /var/log/redis/redis-server.log").stdout)
 	}
 	if conf := c.must("cat", "/etc/redis/redis.conf"); !strings.Contains(conf, "\nmaxmemory 64mb\n") {
@@ -307,10 +296,10 @@ func redisData(c *container) {
 // redisKeptData checks the key and the rewritten setting after a restart.
 func redisKeptData(c *container) {
 	c.t.Helper()
-	if v := redisCLI(c, "6379", "get", "e2e-key"); v != "e2e-value" {
+	if v := redisCLI(c, 6379, "get", "e2e-key"); v != "e2e-value" {
 		c.t.Errorf("after restart GET e2e-key = %q, want e2e-value", v)
 	}
-	if v := redisCLI(c, "6379", "config", "get", "maxmemory"); !strings.HasSuffix(v, "67108864") {
+	if v := redisCLI(c, 6379, "config", "get", "maxmemory"); !strings.HasSuffix(v, "67108864") {
 		c.t.Errorf("after restart maxmemory = %q, want 67108864 (64mb) from the rewritten file", v)
 	}
 }
@@ -335,7 +324,7 @@ func redisSystemd(t *testing.T, r realBuild) {
 			}
 			pid = st.MainPID
 			c.checkUser(pid, s.user)
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 			redisStockConfig(c, r)
 			if id := showProp(c, "redis.service", "Id"); id != s.unit {
 				c.t.Errorf("alias redis.service is %q, want %s", id, s.unit)
@@ -347,16 +336,16 @@ func redisSystemd(t *testing.T, r realBuild) {
 		{"data-config-rewrite", func(c *container) { redisData(c) }},
 		{"reload-refused", func(c *container) {
 			c.reloadRefused(s.unit, pid)
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 		}},
 		{"restart-keeps-data", func(c *container) {
 			pid = c.restartNewPID(s.unit, pid)
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 			redisKeptData(c)
 		}},
 		{"kill-9-restarts", func(c *container) {
 			pid = c.kill9Restarted(s.unit, pid)
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 		}},
 		{"template-instance", func(c *container) {
 			// The administrator's steps of Debian's redis-server@.service:
@@ -371,17 +360,17 @@ func redisSystemd(t *testing.T, r realBuild) {
 			c.must("systemctl", "start", instance)
 			ist := c.waitActive(instance)
 			c.checkUser(ist.MainPID, tmpl.User)
-			waitPong(c, "6380")
-			if f := redisInfo(c, "6380", "config_file"); f != "/etc/redis/redis-6380.conf" {
+			waitPong(c, 6380)
+			if f := redisInfo(c, 6380, "config_file"); f != "/etc/redis/redis-6380.conf" {
 				c.t.Errorf("redis-server@6380 reads %q", f)
 			}
-			if out := redisCLI(c, "6380", "config", "rewrite"); out != "OK" {
+			if out := redisCLI(c, 6380, "config", "rewrite"); out != "OK" {
 				c.t.Errorf("CONFIG REWRITE on 6380: %q", out)
 			}
 			if st := c.waitActive(s.unit); st.MainPID != pid {
 				c.t.Errorf("the main service changed PID %d -> %d beside the instance", pid, st.MainPID)
 			}
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 		}},
 		{"security", func(c *container) {
 			c.scoreVsDebian("redis-server", s.unit, "redis-server.service", r.debianUnit(c.t, "redis-server.service"), "")
@@ -389,7 +378,11 @@ func redisSystemd(t *testing.T, r realBuild) {
 		}},
 		{"remove", func(c *container) {
 			c.must("dpkg", "-r", s.name)
+			// Every redis-server process is gone: the instance too.
 			c.waitNoProcess(s.comm)
+			if st := c.state(instance); st.Active == "active" {
+				c.t.Errorf("%s still active after dpkg -r", instance)
+			}
 			c.kept("dpkg -r", append(redisPurgePaths, "/etc/redis/redis.conf", "/var/lib/redis/dump.rdb")...)
 			if !c.hasAccount(s.user) {
 				c.t.Errorf("dpkg -r removed the account %s", s.user)
@@ -422,7 +415,7 @@ func redisSysV(t *testing.T, r realBuild) {
 			c.sysvInstalled(s.name)
 			pid = c.sysvRunning(s.name, s.comm, s.pidFile)
 			c.checkUser(pid, s.user)
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 			redisStockConfig(c, r)
 			if c.exists("/etc/init.d/redis-server@") {
 				c.t.Errorf("an init script was installed for the template service")
@@ -446,13 +439,13 @@ func redisSysV(t *testing.T, r realBuild) {
 				c.t.Errorf("restart kept PID %d", pid)
 			}
 			pid = p
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 			redisKeptData(c)
 		}},
 		{"kill-9-not-supervised", func(c *container) {
 			c.sysvKill9(s.name, s.comm, pid)
 			pid = c.sysvRunning(s.name, s.comm, s.pidFile)
-			waitPong(c, "6379")
+			waitPong(c, 6379)
 		}},
 		{"remove-stops", func(c *container) {
 			c.must("dpkg", "-r", s.name)
@@ -495,7 +488,7 @@ func nginxServes(c *container) {
 }
 
 // nginxBrokenConfig writes a configuration nginx -t rejects; reload must
-// refuse it and leave the running nginx serving the old one. fix removes it.
+// refuse it and leave the running nginx serving the old one.
 func nginxBrokenConfig(c *container) {
 	c.writeFile("/etc/nginx/conf.d/e2e-broken.conf", []byte("this is not nginx\n"), 0o644)
 }
@@ -621,6 +614,30 @@ func nginxSysV(t *testing.T, r realBuild) {
 				c.t.Errorf("restart kept the master %d", pid)
 			}
 			pid = p
+			nginxServes(c)
+		}},
+		{"kill-9-not-supervised", func(c *container) {
+			// Without the master its workers live on and keep the ports:
+			// no supervisor and no cgroup on a SysV host, and the init
+			// script knows the process group only through its living
+			// leader. stop, then start, is what the administrator does.
+			c.must("kill", "-9", strconv.Itoa(pid))
+			c.waitNoProcessPID(pid)
+			if code := c.initScript(s.name, "status"); code != 1 && code != 3 {
+				c.t.Errorf("status after kill -9 of the master exit %d, want 1 or 3", code)
+			}
+			orphans := c.pids(s.comm)
+			r := c.exec("/etc/init.d/"+s.name, "stop")
+			c.t.Logf("kill -9 of the master %d left workers %v; stop: exit %d: %s", pid, orphans, r.code, strings.TrimSpace(r.stdout+r.stderr))
+			if left := c.pids(s.comm); len(left) > 0 {
+				c.t.Logf("stop did not end the orphaned workers %v; killing them by hand", left)
+				for _, p := range left {
+					c.exec("kill", "-9", strconv.Itoa(p))
+				}
+				c.waitNoProcess(s.comm)
+			}
+			c.wantAction(s.name, "start")
+			pid = master(c)
 			nginxServes(c)
 		}},
 		{"remove-stops", func(c *container) {
