@@ -4,12 +4,14 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The third-party daemons packaged from Debian's archive (issue 8): their
@@ -293,6 +295,23 @@ func redisData(c *container) {
 	}
 }
 
+// redisLogRotate runs the package's logrotate configuration by force:
+// copytruncate keeps redis writing to the same, now empty, file.
+func redisLogRotate(c *container) {
+	c.t.Helper()
+	c.must("logrotate", "--force", "/etc/logrotate.d/redis-server")
+	if !strings.Contains(c.must("cat", "/var/log/redis/redis-server.log.1"), "Ready to accept connections") {
+		c.t.Fatalf("redis-server.log.1 lacks the start message")
+	}
+	if out := redisCLI(c, 6379, "save"); out != "OK" {
+		c.t.Fatalf("SAVE: %q", out)
+	}
+	log := c.must("cat", "/var/log/redis/redis-server.log")
+	if !strings.Contains(log, "DB saved on disk") || strings.Contains(log, "Ready to accept connections") {
+		c.t.Errorf("after copytruncate redis-server.log should hold only what came after:\n%s", tail(log, 5))
+	}
+}
+
 // redisKeptData checks the key and the rewritten setting after a restart.
 func redisKeptData(c *container) {
 	c.t.Helper()
@@ -334,6 +353,7 @@ func redisSystemd(t *testing.T, r realBuild) {
 			}
 		}},
 		{"data-config-rewrite", func(c *container) { redisData(c) }},
+		{"logrotate-copytruncate", func(c *container) { redisLogRotate(c) }},
 		{"reload-refused", func(c *container) {
 			c.reloadRefused(s.unit, pid)
 			waitPong(c, 6379)
@@ -422,6 +442,7 @@ func redisSysV(t *testing.T, r realBuild) {
 			}
 		}},
 		{"data-config-rewrite", func(c *container) { redisData(c) }},
+		{"logrotate-copytruncate", func(c *container) { redisLogRotate(c) }},
 		{"reload-refused", func(c *container) {
 			r := c.exec("/etc/init.d/"+s.name, "reload")
 			c.t.Logf("reload: exit %d: %s%s", r.code, r.stdout, r.stderr)
@@ -487,6 +508,33 @@ func nginxServes(c *container) {
 	}
 }
 
+// nginxLogRotate runs the package's logrotate configuration by force and
+// checks that nginx let go of the rotated access.log (the postrotate
+// reload): a request made afterwards is logged in the new file only.
+func nginxLogRotate(c *container) {
+	c.t.Helper()
+	c.waitAnswer(80, "GET /e2e-before-rotate HTTP/1.0\r\n\r\n", "404")
+	c.must("logrotate", "--force", "/etc/logrotate.d/nginx")
+	if !strings.Contains(c.must("cat", "/var/log/nginx/access.log.1"), "e2e-before-rotate") {
+		c.t.Fatalf("access.log.1 lacks the request made before the rotation")
+	}
+	c.wantMode("/var/log/nginx/access.log", "root:root 640")
+	// nginx -s reload returns once the master has the signal; old workers
+	// finish their requests in the old file, new ones log in the new file.
+	deadline := time.Now().Add(time.Minute)
+	for i := 0; ; i++ {
+		path := fmt.Sprintf("/e2e-after-rotate-%d", i)
+		c.waitAnswer(80, "GET "+path+" HTTP/1.0\r\n\r\n", "404")
+		if strings.Contains(c.must("cat", "/var/log/nginx/access.log"), path+" ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("nginx still logs to the rotated file after a minute:\naccess.log.1:\n%s", tail(c.must("cat", "/var/log/nginx/access.log.1"), 5))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // nginxBrokenConfig writes a configuration nginx -t rejects; reload must
 // refuse it and leave the running nginx serving the old one.
 func nginxBrokenConfig(c *container) {
@@ -532,6 +580,12 @@ func nginxSystemd(t *testing.T, r realBuild) {
 			}
 			c.waitAnswer(8080, httpGet, "e2e-reloaded")
 			c.must("rm", "/etc/nginx/conf.d/e2e-broken.conf")
+		}},
+		{"logrotate-reloads", func(c *container) {
+			nginxLogRotate(c)
+			if st := c.waitActive(s.unit); st.MainPID != pid {
+				c.t.Errorf("the rotation's reload replaced the master: %d -> %d", pid, st.MainPID)
+			}
 		}},
 		{"restart", func(c *container) {
 			pid = c.restartNewPID(s.unit, pid)
@@ -606,6 +660,12 @@ func nginxSysV(t *testing.T, r realBuild) {
 			}
 			c.waitAnswer(8080, httpGet, "e2e-reloaded")
 			c.must("rm", "/etc/nginx/conf.d/e2e-broken.conf")
+		}},
+		{"logrotate-reloads", func(c *container) {
+			nginxLogRotate(c)
+			if p := master(c); p != pid {
+				c.t.Errorf("the rotation's reload replaced the master: %d -> %d", pid, p)
+			}
 		}},
 		{"restart", func(c *container) {
 			c.wantAction(s.name, "restart")
