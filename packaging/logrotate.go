@@ -90,7 +90,7 @@ func (st *staged) logrotate(b *Builder, services map[Format][]serviceData) error
 				slices.ContainsFunc(append(slices.Clone(st.common), st.perFmt[RPM]...), func(it item) bool { return it.dst == p }) {
 				continue
 			}
-			st.perFmt[RPM] = append(st.perFmt[RPM], item{dst: p, mode: unixMode(d.Mode), dir: true,
+			st.perFmt[RPM] = append(st.perFmt[RPM], item{dst: p, mode: spec.UnixMode(d.Mode), dir: true,
 				owner: account(svc.User), group: fileGroup(svc.User, svc.Group)})
 		}
 		for _, f := range Formats() {

@@ -179,7 +179,7 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 	}
 
 	for _, d := range s.Package.Directories {
-		st.common = append(st.common, item{dst: d.Path, mode: unixMode(d.Mode), dir: true,
+		st.common = append(st.common, item{dst: d.Path, mode: spec.UnixMode(d.Mode), dir: true,
 			owner: account(d.Owner), group: fileGroup(d.Owner, d.Group)})
 	}
 	if err := st.logrotate(b, services); err != nil {
@@ -500,23 +500,6 @@ func fileGroup(owner, group string) string {
 		return account(group)
 	}
 	return account(owner)
-}
-
-// unixMode returns m as the permission bits with setuid, setgid and sticky
-// in their Unix places (0o2000 for setgid), whether m holds them as Go's
-// fs.Mode flags or as raw octal bits.
-func unixMode(m fs.FileMode) fs.FileMode {
-	out := m.Perm() | m&0o7000
-	if m&fs.ModeSetuid != 0 {
-		out |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		out |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		out |= 0o1000
-	}
-	return out
 }
 
 // account returns name unless it is empty or root, which need no account.

@@ -207,6 +207,25 @@ func overrideProblem(o Override) string {
 // umaskRE is a umask as Spec keeps it.
 var umaskRE = regexp.MustCompile(`^0[0-7]{3}$`)
 
+// ValidUMask reports whether m is a umask as Spec keeps it: four octal
+// digits, the first 0 ("0027").
+func ValidUMask(m string) bool { return umaskRE.MatchString(m) }
+
+// ValidAliasOf reports whether a may be an alias of s: a valid name other
+// than s's own, a template exactly when s is one.
+func (s *Spec) ValidAliasOf(a string) bool {
+	return ValidName(a) && a != s.Name && strings.HasSuffix(a, "@") == s.IsTemplate()
+}
+
+// ValidPathIn is ValidPath for a value of s: in a template service the
+// instance specifiers %i and %I stand for an instance name.
+func (s *Spec) ValidPathIn(p string) bool {
+	if s.IsTemplate() {
+		return ValidInstancePath(p)
+	}
+	return ValidPath(p)
+}
+
 // argsEnvValueProblem returns what is wrong with a default of
 // args_from_env, which the package writes in double quotes for both the
 // shell and systemd to read the same, or "".
@@ -256,7 +275,7 @@ func (v *validator) checkV2() {
 			}
 		}
 	}
-	if s.UMask != "" && !umaskRE.MatchString(s.UMask) {
+	if s.UMask != "" && !ValidUMask(s.UMask) {
 		v.fail("umask", "%q must be an octal mask like 0027", s.UMask)
 	}
 	for _, o := range s.HardeningOverrides {

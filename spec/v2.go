@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 )
@@ -78,4 +79,21 @@ func HasInstanceSpecifier(t string) bool {
 // refuses it.
 func ValidInstancePath(p string) bool {
 	return ValidPath(strings.NewReplacer("%i", "i", "%I", "i").Replace(p))
+}
+
+// UnixMode returns the permission bits of m with setuid, setgid and sticky
+// in their Unix places (0o2000 for setgid), whether m holds them as Go's
+// fs.Mode flags or as raw octal bits, as spec modes may.
+func UnixMode(m fs.FileMode) fs.FileMode {
+	out := m.Perm() | m&0o7000
+	if m&fs.ModeSetuid != 0 {
+		out |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		out |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		out |= 0o1000
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package systemd
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -43,7 +42,7 @@ func checkSpec(s *spec.Spec) error {
 	for _, p := range []struct{ field, value string }{
 		{"exec", s.Exec}, {"pidfile", s.PIDFile}, {"environment_file", s.EnvironmentFile}, {"working_directory", s.WorkingDirectory},
 	} {
-		if !validPathIn(s, p.value) {
+		if !s.ValidPathIn(p.value) {
 			return unrepresentable(p.field, "%q is not a clean absolute path without white space or special characters", p.value)
 		}
 	}
@@ -78,7 +77,7 @@ func checkV2(s *spec.Spec) error {
 		}
 	}
 	for _, d := range s.Directories {
-		if !d.Kind.Valid() || strings.HasPrefix(d.Name, "/") || !validPathIn(s, d.Path()) {
+		if !d.Kind.Valid() || strings.HasPrefix(d.Name, "/") || !s.ValidPathIn(d.Path()) {
 			return unrepresentable(string(d.Kind)+"_directory", "%q is not a clean relative path without white space or special characters", d.Name)
 		}
 	}
@@ -87,7 +86,7 @@ func checkV2(s *spec.Spec) error {
 		paths []string
 	}{{"read_write_paths", s.ReadWritePaths}, {"read_only_paths", s.ReadOnlyPaths}, {"inaccessible_paths", s.InaccessiblePaths}} {
 		for _, v := range p.paths {
-			if !validPathIn(s, strings.TrimPrefix(v, "-")) {
+			if !s.ValidPathIn(strings.TrimPrefix(v, "-")) {
 				return unrepresentable(p.field, "%q is not a clean absolute path, optionally after \"-\"", v)
 			}
 		}
@@ -97,7 +96,7 @@ func checkV2(s *spec.Spec) error {
 			return unrepresentable("capabilities", "%q is not a capability name such as CAP_NET_BIND_SERVICE", c)
 		}
 	}
-	if s.UMask != "" && !umaskRE.MatchString(s.UMask) {
+	if s.UMask != "" && !spec.ValidUMask(s.UMask) {
 		return unrepresentable("umask", "%q is not four octal digits", s.UMask)
 	}
 	for _, o := range s.HardeningOverrides {
@@ -132,24 +131,11 @@ func checkV2(s *spec.Spec) error {
 		}
 	}
 	for _, a := range s.Aliases {
-		if !spec.ValidName(a) || strings.HasSuffix(a, "@") != s.IsTemplate() {
+		if !s.ValidAliasOf(a) {
 			return unrepresentable("alias", "%q is not a service name (ending in @ exactly when the service is a template)", a)
 		}
 	}
 	return nil
-}
-
-// umaskRE matches a umask as spec stores it (spec does not export its
-// own).
-var umaskRE = regexp.MustCompile(`^0[0-7]{3}$`)
-
-// validPathIn is spec.ValidPath for a value of s: in a template service
-// the instance specifiers %i and %I stand for an instance name.
-func validPathIn(s *spec.Spec, p string) bool {
-	if s.IsTemplate() {
-		p = strings.NewReplacer("%i", "i", "%I", "i").Replace(p)
-	}
-	return spec.ValidPath(p)
 }
 
 func unrepresentable(field, format string, args ...any) error {

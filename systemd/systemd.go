@@ -348,7 +348,7 @@ func directories(q quoter, s *spec.Spec, runDir string) []directoryView {
 		dv := directoryView{
 			Directive: directiveOf(kind) + "Directory",
 			Names:     strings.Join(escapeAll(q, names), " "),
-			Mode:      octalMode(mode),
+			Mode:      fmt.Sprintf("%04o", uint32(spec.UnixMode(mode))),
 		}
 		if kind == spec.DirRuntime {
 			for _, l := range s.Listen {
@@ -370,23 +370,6 @@ func directiveOf(k spec.DirectoryKind) string {
 		return ""
 	}
 	return strings.ToUpper(string(k[:1])) + string(k[1:])
-}
-
-// octalMode writes the permission bits of m as four octal digits, with
-// the setuid, setgid and sticky bits whether m holds them as Go's mode
-// flags or as the raw 07000 bits.
-func octalMode(m fs.FileMode) string {
-	bits := uint32(m) & 0o7777
-	if m&fs.ModeSetuid != 0 {
-		bits |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		bits |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		bits |= 0o1000
-	}
-	return fmt.Sprintf("%04o", bits)
 }
 
 // newHardeningView decides the sandboxing block: the level's settings
