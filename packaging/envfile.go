@@ -3,7 +3,6 @@ package packaging
 import (
 	"fmt"
 	"path"
-	"unicode/utf8"
 
 	"github.com/daemonctl/daemonctl/spec"
 )
@@ -22,9 +21,6 @@ type envFile struct {
 	// comments; ArgsFromEnv are set as active lines, each name once.
 	Environment []spec.EnvVar
 	ArgsFromEnv []spec.EnvVar
-	// conflict names a variable two services give different defaults;
-	// "" when none.
-	conflict string
 }
 
 // environmentFiles groups the services of s by environment file, in
@@ -56,10 +52,7 @@ func environmentFiles(s *spec.Spec) []envFile {
 	args:
 		for _, v := range svc.ArgsFromEnv {
 			for _, w := range e.ArgsFromEnv {
-				if w.Name == v.Name {
-					if w.Value != v.Value && e.conflict == "" {
-						e.conflict = v.Name
-					}
+				if w.Name == v.Name { // spec refuses two defaults for one file
 					continue args
 				}
 			}
@@ -70,20 +63,4 @@ func environmentFiles(s *spec.Spec) []envFile {
 		out[k].Single = len(out[k].Services) == 1 && out[k].InitScript != ""
 	}
 	return out
-}
-
-// check refuses what the file cannot say so that systemd and a shell read
-// the same: a value that is not UTF-8 (systemd ignores the assignment, sh
-// takes it), or two services sharing the file with different defaults for
-// one variable.
-func (e envFile) check(s *spec.Spec) error {
-	if e.conflict != "" {
-		return spec.Errors{s.FieldError(e.Field, fmt.Sprintf("%q is shared by services that give args_from_env %s different defaults", e.Path, e.conflict))}
-	}
-	for _, v := range e.ArgsFromEnv {
-		if !utf8.ValidString(v.Value) {
-			return spec.Errors{s.FieldError("args_from_env."+v.Name, "the default must be UTF-8 text (systemd ignores other values in an environment file)")}
-		}
-	}
-	return nil
 }

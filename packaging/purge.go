@@ -13,32 +13,6 @@ import (
 // created (user.NAME, group.NAME), so that purge deletes only those.
 const markerBase = "/var/lib/daemonctl"
 
-// purgeBases are the directories under which purge may remove a directory
-// (one level below at least); systemBelow are directories there that belong
-// to the system and are never removed.
-var (
-	purgeBases  = []string{"/etc", "/var/lib", "/var/cache", "/var/log", "/run", "/srv", "/opt"}
-	systemBelow = []string{
-		"/etc/default", "/etc/init.d", "/etc/rc.d", "/etc/systemd", "/etc/logrotate.d", "/etc/sysusers.d",
-		"/etc/security", "/etc/ssl", "/etc/alternatives", "/etc/apt", "/etc/dpkg", "/etc/yum.repos.d",
-		"/var/lib/dpkg", "/var/lib/apt", "/var/lib/rpm", "/var/lib/systemd", "/var/lib/daemonctl",
-		"/var/cache/apt", "/var/cache/dnf", "/var/log/journal", "/run/systemd", "/run/user", "/run/lock",
-	}
-)
-
-// purgeable reports whether purge may remove the directory p: absolute,
-// clean, below one of purgeBases, not a system directory nor one holding
-// one.
-func purgeable(p string) bool {
-	if !spec.ValidPath(p) {
-		return false
-	}
-	if !slices.ContainsFunc(purgeBases, func(b string) bool { return strings.HasPrefix(p, b+"/") }) {
-		return false
-	}
-	return !slices.ContainsFunc(systemBelow, func(d string) bool { return p == d || strings.HasPrefix(d, p+"/") })
-}
-
 // purgeFor collects what package.purge names. Directories of a template
 // service that depend on the instance (%i) are left alone: their names are
 // not known. A package.directories path that purge could not safely remove
@@ -57,7 +31,7 @@ func purgeFor(s *spec.Spec) (purgeData, error) {
 	add := func(dir, field string) {
 		switch {
 		case strings.Contains(dir, "%"), slices.Contains(p.Dirs, dir):
-		case !purgeable(dir):
+		case !spec.PurgeableDir(dir):
 			errs = append(errs, s.FieldError(field, fmt.Sprintf("purge would remove %q, which is not a directory of the service's own", dir)))
 		default:
 			p.Dirs = append(p.Dirs, dir)
@@ -78,7 +52,7 @@ func purgeFor(s *spec.Spec) (purgeData, error) {
 				dir, base := path.Split(f)
 				switch dir = path.Clean(dir); {
 				case strings.Contains(f, "%"), slices.Contains(p.Files, f):
-				case purgeable(dir) || (dir == "/var/log" && !strings.ContainsAny(base[:1], "*?")):
+				case spec.PurgeableDir(dir) || (dir == "/var/log" && !strings.ContainsAny(base[:1], "*?")):
 					p.Files = append(p.Files, f)
 				default:
 					errs = append(errs, s.FieldError(fmt.Sprintf("%slogrotate.files[%d]", prefix, j),

@@ -133,9 +133,6 @@ func (b *Builder) stage(ctx context.Context, s *spec.Spec, opts Options) (_ *sta
 		if shipped(e.Path) {
 			continue
 		}
-		if err := e.check(s); err != nil {
-			return nil, err
-		}
 		if err := st.generate("pkg-defaults.tmpl", b, e, e.Path, 0o644, true, Deb, RPM); err != nil {
 			return nil, err
 		}

@@ -181,9 +181,9 @@ func TestEnvFileArgsFromEnv(t *testing.T) {
 	if _, ok := sd["GREETING"]; ok {
 		t.Errorf("the compiled-in default became an active line:\n%s", out)
 	}
-	// Not UTF-8: systemd would ignore the line, sh would not.
+	// Not UTF-8: systemd would ignore the line, sh would not; spec refuses it.
 	s.ArgsFromEnv = []spec.EnvVar{{Name: "BAD", Value: "\xff"}}
-	if err := environmentFiles(s)[0].check(s); err == nil {
+	if err := s.Validate(); err == nil {
 		t.Error("a default that is not UTF-8 was accepted")
 	}
 }

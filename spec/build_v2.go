@@ -573,6 +573,36 @@ func (v *validator) services() {
 			claim(a, fmt.Sprintf("%salias[%d]", prefix, j))
 		}
 	}
+	v.sharedEnvironmentFiles()
+}
+
+// sharedEnvironmentFiles refuses two services that read one environment
+// file and give one args_from_env variable different defaults: the file
+// the package ships can set it only once.
+func (v *validator) sharedEnvironmentFiles() {
+	type setBy struct{ value, field string }
+	seen := map[string]map[string]setBy{}
+	for i, svc := range v.spec.All() {
+		prefix := ""
+		if i > 0 {
+			prefix = fmt.Sprintf("services[%d].", i-1)
+		}
+		vars := seen[svc.EnvironmentFile]
+		if vars == nil {
+			vars = map[string]setBy{}
+			seen[svc.EnvironmentFile] = vars
+		}
+		for _, e := range svc.ArgsFromEnv {
+			field := prefix + "args_from_env." + e.Name
+			prev, ok := vars[e.Name]
+			switch {
+			case !ok:
+				vars[e.Name] = setBy{e.Value, field}
+			case prev.value != e.Value:
+				v.failAt(lineIn(v.positions(), field), field, "%s is read by %s too, with another default", svc.EnvironmentFile, prev.field)
+			}
+		}
+	}
 }
 
 // zeroPackage reports whether p is the zero Package.
@@ -686,4 +716,69 @@ func (v *validator) pkgV2(names []string, p *Package) {
 			v.fail("package.purge", "%s: nothing to purge (%s)", item, missing)
 		}
 	}
+	v.purgePaths(p)
+}
+
+// purgePaths refuses a purge policy that would remove a directory not the
+// service's own, or log files that may be other programs'.
+func (v *validator) purgePaths(p *Package) {
+	want := func(it PurgeItem) bool { return slices.Contains(p.Purge, it) }
+	kind := map[DirectoryKind]bool{DirState: want(PurgeState), DirCache: want(PurgeCache), DirLogs: want(PurgeLogs), DirConfiguration: want(PurgeConfig)}
+	check := func(dir, field string) {
+		if !strings.Contains(dir, "%") && !PurgeableDir(dir) {
+			v.failAt(lineIn(v.positions(), field), field, "purge would remove %q, which is not a directory of the service's own", dir)
+		}
+	}
+	for i, svc := range v.spec.All() {
+		prefix := ""
+		if i > 0 {
+			prefix = fmt.Sprintf("services[%d].", i-1)
+		}
+		for _, d := range svc.Directories {
+			if kind[d.Kind] {
+				check(d.Path(), prefix+string(d.Kind)+"_directory")
+			}
+		}
+		if want(PurgeLogs) && svc.LogRotate != nil {
+			for j, f := range svc.LogRotate.Files {
+				dir, base := path.Split(f)
+				dir = path.Clean(dir)
+				if !strings.Contains(f, "%") && !PurgeableDir(dir) && (dir != "/var/log" || strings.ContainsAny(base[:1], "*?")) {
+					field := fmt.Sprintf("%slogrotate.files[%d]", prefix, j)
+					v.failAt(lineIn(v.positions(), field), field, "purge would remove %q, which may match other programs' logs", f)
+				}
+			}
+		}
+	}
+	if want(PurgeConfig) {
+		for i, d := range p.Directories {
+			check(d.Path, fmt.Sprintf("package.directories[%d].path", i))
+		}
+	}
+}
+
+// purgeBases are the directories under which purge may remove a directory
+// (one level below at least); systemBelow are directories there that belong
+// to the system and are never removed.
+var (
+	purgeBases  = []string{"/etc", "/var/lib", "/var/cache", "/var/log", "/run", "/srv", "/opt"}
+	systemBelow = []string{
+		"/etc/default", "/etc/init.d", "/etc/rc.d", "/etc/systemd", "/etc/logrotate.d", "/etc/sysusers.d",
+		"/etc/security", "/etc/ssl", "/etc/alternatives", "/etc/apt", "/etc/dpkg", "/etc/yum.repos.d",
+		"/var/lib/dpkg", "/var/lib/apt", "/var/lib/rpm", "/var/lib/systemd", "/var/lib/daemonctl",
+		"/var/cache/apt", "/var/cache/dnf", "/var/log/journal", "/run/systemd", "/run/user", "/run/lock",
+	}
+)
+
+// PurgeableDir reports whether purging a package may remove the directory p: absolute,
+// clean, below one of purgeBases, not a system directory nor one holding
+// one.
+func PurgeableDir(p string) bool {
+	if !ValidPath(p) {
+		return false
+	}
+	if !slices.ContainsFunc(purgeBases, func(b string) bool { return strings.HasPrefix(p, b+"/") }) {
+		return false
+	}
+	return !slices.ContainsFunc(systemBelow, func(d string) bool { return p == d || strings.HasPrefix(d, p+"/") })
 }

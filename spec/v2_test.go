@@ -148,6 +148,8 @@ func TestV2Errors(t *testing.T) {
 		{"args_from_env name", minimal + "args_from_env:\n  A-B: x\n", "daemon.yaml:4: args_from_env.A-B: variable names must match"},
 		{"args_from_env quote", minimal + "args_from_env:\n  OPTS: 'a \"b\"'\n", `daemon.yaml:4: args_from_env.OPTS: "a \"b\"" must not contain`},
 		{"args_from_env dup", minimal + "args_from_env:\n  A: x\n  A: y\n", "daemon.yaml:5: args_from_env.A: duplicate variable"},
+		{"args_from_env shared file", minimal + "args_from_env:\n  OPTS: a\nservices:\n  - name: two\n    exec: /usr/bin/two\n    environment_file: /etc/default/app\n    args_from_env:\n      OPTS: b\n", "daemon.yaml:10: services[0].args_from_env.OPTS: /etc/default/app is read by args_from_env.OPTS too, with another default"},
+		{"purge system dir", minimal + "package:\n  directories:\n    - {path: /etc/ssl}\n  purge: [configuration]\n", `daemon.yaml:5: package.directories[0].path: purge would remove "/etc/ssl", which is not a directory of the service's own`},
 		{"directory absolute", minimal + "state_directory: /var/lib/app\n", `daemon.yaml:3: state_directory[0]: "/var/lib/app" must be relative to /var/lib`},
 		{"directory dotdot", minimal + "state_directory: [ok, ../etc]\n", `daemon.yaml:3: state_directory[1]: "../etc" must be a clean relative path`},
 		{"directory shared", minimal + "runtime_directory: [systemd]\n", `daemon.yaml:3: runtime_directory[0]: "/run/systemd" is in /run/systemd, which belongs to the system`},
