@@ -531,26 +531,36 @@ func (p *parser) scalarMap(field string, n *yaml.Node, want, duplicate string) (
 	return pairs, true
 }
 
+// files decodes package.files.
 func (p *parser) files(dst *[]FileConfig) keyHandler {
+	return mappingList(p, dst, "{src, dst, mode}", func(fc *FileConfig) map[string]keyHandler {
+		return map[string]keyHandler{
+			"src":   p.str(&fc.Src),
+			"dst":   p.str(&fc.Dst),
+			"mode":  p.mode(&fc.Mode),
+			"owner": p.str(&fc.Owner),
+			"group": p.str(&fc.Group),
+		}
+	})
+}
+
+// mappingList decodes a list of mappings, each item through the handlers
+// keys returns for it; want describes an item in the error for a
+// non-list.
+func mappingList[T any](p *parser, dst *[]T, want string, keys func(*T) map[string]keyHandler) keyHandler {
 	return func(field string, n *yaml.Node) {
 		p.at(field, n)
 		if n.Kind != yaml.SequenceNode {
-			p.fail(n.Line, field, "must be a list of {src, dst, mode}, not "+kindName(n))
+			p.fail(n.Line, field, "must be a list of "+want+", not "+kindName(n))
 			return
 		}
-		out := make([]FileConfig, 0, len(n.Content))
+		out := make([]T, 0, len(n.Content))
 		for i, item := range n.Content {
-			var fc FileConfig
+			var v T
 			f := fmt.Sprintf("%s[%d]", field, i)
 			p.at(f, item)
-			p.mapping(item, f, map[string]keyHandler{
-				"src":   p.str(&fc.Src),
-				"dst":   p.str(&fc.Dst),
-				"mode":  p.mode(&fc.Mode),
-				"owner": p.str(&fc.Owner),
-				"group": p.str(&fc.Group),
-			})
-			out = append(out, fc)
+			p.mapping(item, f, keys(&v))
+			out = append(out, v)
 		}
 		*dst = out
 	}

@@ -232,27 +232,14 @@ func (p *parser) logrotate(dst **LogRotateConfig) keyHandler {
 
 // packageDirs decodes package.directories.
 func (p *parser) packageDirs(dst *[]PackageDirConfig) keyHandler {
-	return func(field string, n *yaml.Node) {
-		p.at(field, n)
-		if n.Kind != yaml.SequenceNode {
-			p.fail(n.Line, field, "must be a list of {path, owner, group, mode}, not "+kindName(n))
-			return
+	return mappingList(p, dst, "{path, owner, group, mode}", func(dc *PackageDirConfig) map[string]keyHandler {
+		return map[string]keyHandler{
+			"path":  p.str(&dc.Path),
+			"owner": p.str(&dc.Owner),
+			"group": p.str(&dc.Group),
+			"mode":  p.mode(&dc.Mode),
 		}
-		out := make([]PackageDirConfig, 0, len(n.Content))
-		for i, item := range n.Content {
-			var dc PackageDirConfig
-			f := fmt.Sprintf("%s[%d]", field, i)
-			p.at(f, item)
-			p.mapping(item, f, map[string]keyHandler{
-				"path":  p.str(&dc.Path),
-				"owner": p.str(&dc.Owner),
-				"group": p.str(&dc.Group),
-				"mode":  p.mode(&dc.Mode),
-			})
-			out = append(out, dc)
-		}
-		*dst = out
-	}
+	})
 }
 
 // services decodes services: a list of service mappings, each with every
